@@ -1,0 +1,21 @@
+package dev.mailroom.envelope;
+
+import dev.mailroom.address.Mailbox;
+import java.util.Set;
+
+/**
+ * One envelope recipient with its DSN parameters (RFC 3461).
+ *
+ * @param mailbox  the forward-path (source route already stripped)
+ * @param notify   NOTIFY= values; empty when the client gave none
+ * @param orcpt    ORCPT= exactly as received ({@code addr-type;xtext}), or null
+ */
+public record Recipient(Mailbox mailbox, Set<DsnNotify> notify, String orcpt) {
+    public Recipient {
+        notify = Set.copyOf(notify);
+    }
+
+    public static Recipient of(Mailbox mailbox) {
+        return new Recipient(mailbox, Set.of(), null);
+    }
+}
