@@ -102,6 +102,11 @@ public final class PathParser {
         if (!isValidDomain(domain, true)) {
             throw new IllegalArgumentException("invalid domain");
         }
+        return aLabels(domain);
+    }
+
+    /** Converts each U-label of an already validated domain to its A-label. */
+    private static String aLabels(String domain) {
         StringBuilder out = new StringBuilder(domain.length() + 16);
         for (String label : domain.split("\\.", -1)) {
             if (!out.isEmpty()) {
@@ -401,7 +406,7 @@ public final class PathParser {
             if (utf8Length(domain) > MAX_DOMAIN) {
                 throw new AddressException("domain too long (max " + MAX_DOMAIN + " octets)");
             }
-            if (nonAscii && toAsciiDomain(domain).length() > MAX_DOMAIN) {
+            if (nonAscii && aLabels(domain).length() > MAX_DOMAIN) {
                 // What goes to DNS is the A-label form (RFC 6531 section 3.2); it must fit too.
                 throw new AddressException("domain too long (max " + MAX_DOMAIN + " octets)");
             }
