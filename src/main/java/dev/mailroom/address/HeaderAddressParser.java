@@ -169,6 +169,9 @@ public final class HeaderAddressParser {
                     }
                 }
             } else if (t.is('@')) {
+                if (words.isEmpty()) {
+                    throw unexpected(t);
+                }
                 next();
                 String local = localPart(words);
                 int[] end = new int[1];
