@@ -1,0 +1,359 @@
+package dev.mailroom.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.mailroom.address.AddressException;
+import dev.mailroom.address.PathParser;
+import dev.mailroom.relay.RelaySettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads mailroom.toml into a {@link MailroomConfig}, checking every key: unknown keys, wrong types and
+ * impossible values are errors naming the file and the key, so the server never starts half-configured.
+ * Every key and its default is documented in README and examples/mailroom.toml.
+ */
+public final class ConfigLoader {
+    private final String file;
+
+    private ConfigLoader(String file) {
+        this.file = file;
+    }
+
+    /** Loads a file; {@code null} means no file: the embedded defaults under {@code ./data}. */
+    public static MailroomConfig load(Path path) throws ConfigException {
+        if (path == null) {
+            return new ConfigLoader("(defaults)").build(null, Path.of("."));
+        }
+        String name = path.toString();
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(name, "", "file not found");
+        }
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(path.toFile());
+        } catch (IOException e) {
+            throw new ConfigException(name, "", "not valid TOML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        Path base = path.toAbsolutePath().getParent();
+        return new ConfigLoader(name).build(root, base);
+    }
+
+    private MailroomConfig build(JsonNode root, Path base) throws ConfigException {
+        Section top = new Section("", root);
+        String hostname = top.string("hostname", "localhost");
+        if (!PathParser.isValidDomain(hostname)) {
+            throw error("hostname", "not a valid host name: " + hostname);
+        }
+        Path dataDir = top.path("data_dir", base, "data");
+
+        Section domains = top.section("domains");
+        String defaultDomain = domains.string("default", hostname).toLowerCase(Locale.ROOT);
+        if (!PathParser.isValidDomain(defaultDomain) || defaultDomain.indexOf('.') < 0 && !defaultDomain.equals("localhost")) {
+            throw error("domains.default", "must be a fully qualified domain: " + defaultDomain);
+        }
+        Set<String> local = new HashSet<>();
+        for (String d : domains.strings("local", List.of(defaultDomain))) {
+            if (!PathParser.isValidDomain(d)) {
+                throw error("domains.local", "not a valid domain: " + d);
+            }
+            local.add(d.toLowerCase(Locale.ROOT));
+        }
+        domains.done();
+
+        Section tlsSection = top.section("tls");
+        Optional<Path> cert = tlsSection.optionalPath("certificate", base);
+        Optional<Path> key = tlsSection.optionalPath("private_key", base);
+        if (cert.isPresent() != key.isPresent()) {
+            throw error(cert.isPresent() ? "tls.private_key" : "tls.certificate", "certificate and private_key go together");
+        }
+        tlsSection.done();
+
+        List<MailroomConfig.Listener> listeners = listeners(top);
+
+        Section policySection = top.section("policy");
+        String unqualified = policySection.choice("unqualified", "complete", "complete", "reject");
+        boolean receivedIp = policySection.bool("received_client_ip", false);
+        boolean receivedUser = policySection.bool("received_user", false);
+        Map<String, List<String>> aliases = aliases(policySection.section("aliases"));
+        policySection.done();
+
+        Section lim = top.section("limits");
+        var limits = new MailroomConfig.Limits(
+                lim.longInt("max_message_size", 50L * 1024 * 1024, 65536, Long.MAX_VALUE),
+                (int) lim.longInt("max_recipients", 100, 100, 100000),
+                (int) lim.longInt("max_bad_commands", 20, 1, 10000),
+                (int) lim.longInt("max_auth_failures", 3, 3, 100),
+                Duration.ofSeconds(lim.longInt("command_timeout_seconds", 300, 1, 86400)),
+                (int) lim.longInt("command_line_limit", 2048, 512, 65536),
+                (int) lim.longInt("max_connections", 1000, 1, 1_000_000),
+                (int) lim.longInt("max_connections_per_client", 50, 1, 1_000_000),
+                (int) lim.longInt("max_header_section", 256 * 1024, 1024, 64L * 1024 * 1024));
+        lim.done();
+
+        Section authSection = top.section("auth");
+        var auth = new MailroomConfig.Auth(
+                authSection.path("users_file", base, dataDir.resolve("users").toString()),
+                Duration.ofSeconds(authSection.longInt("cache_ttl_seconds", 300, 0, 86400)),
+                (int) authSection.longInt("argon2_memory_kib", 19456, 1024, 4 * 1024 * 1024),
+                (int) authSection.longInt("argon2_iterations", 2, 1, 100),
+                (int) authSection.longInt("argon2_parallelism", 1, 1, 64),
+                (int) authSection.longInt("max_failures_per_ip", 10, 1, 100000),
+                (int) authSection.longInt("max_failures_per_account", 10, 1, 100000),
+                Duration.ofSeconds(authSection.longInt("failure_window_seconds", 900, 1, 86400 * 7)),
+                Duration.ofSeconds(authSection.longInt("cooldown_seconds", 900, 0, 86400 * 7)));
+        authSection.done();
+
+        RelaySettings relay = relay(top.section("relay"), hostname, base);
+        top.done();
+        return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
+                new MailroomConfig.Tls(cert, key), listeners,
+                new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay);
+    }
+
+    private List<MailroomConfig.Listener> listeners(Section top) throws ConfigException {
+        List<Section> given = top.sectionArray("listener");
+        if (given.isEmpty()) {
+            // The embedded default: STARTTLS and implicit TLS on unprivileged loopback ports.
+            return List.of(new MailroomConfig.Listener("submission", "127.0.0.1", 2587, "starttls", List.of(), false),
+                    new MailroomConfig.Listener("submissions", "127.0.0.1", 2465, "implicit", List.of(), false));
+        }
+        List<MailroomConfig.Listener> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Section s : given) {
+            String name = s.string("name", null);
+            if (name == null || !name.matches("[a-z0-9_-]+") || !names.add(name)) {
+                throw error(s.prefix + "name", "each listener needs a unique name of [a-z0-9_-]");
+            }
+            String listen = s.string("listen", null);
+            if (listen == null) {
+                throw error(s.prefix + "listen", "missing (host:port)");
+            }
+            int colon = listen.lastIndexOf(':');
+            int port;
+            try {
+                port = Integer.parseInt(listen.substring(colon + 1));
+            } catch (RuntimeException e) {
+                port = -1;
+            }
+            if (colon <= 0 || port < 0 || port > 65535) {
+                throw error(s.prefix + "listen", "expected host:port, got " + listen);
+            }
+            String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+            String tls = s.choice("tls", "starttls", "starttls", "implicit", "none");
+            List<Cidr> trusted = new ArrayList<>();
+            for (String c : s.strings("trusted_networks", List.of())) {
+                try {
+                    trusted.add(Cidr.parse(c));
+                } catch (IllegalArgumentException e) {
+                    throw error(s.prefix + "trusted_networks", e.getMessage());
+                }
+            }
+            boolean postmaster = s.bool("postmaster_without_auth", false);
+            s.done();
+            out.add(new MailroomConfig.Listener(name, host, port, tls, List.copyOf(trusted), postmaster));
+        }
+        return out;
+    }
+
+    private Map<String, List<String>> aliases(Section s) throws ConfigException {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String alias : s.keys()) {
+            List<String> targets = s.strings(alias, List.of());
+            if (targets.isEmpty()) {
+                throw error(s.prefix + alias, "an alias needs at least one target address");
+            }
+            for (String t : List.copyOf(targets)) {
+                try {
+                    PathParser.parse("<" + t + ">", 0, new PathParser.Options(false, false, true));
+                } catch (AddressException e) {
+                    throw error(s.prefix + alias, "bad target address " + t + ": " + e.reason());
+                }
+            }
+            out.put(alias.toLowerCase(Locale.ROOT), List.copyOf(targets));
+        }
+        s.done();
+        return out;
+    }
+
+    private RelaySettings relay(Section s, String hostname, Path base) throws ConfigException {
+        String host = s.string("host", "127.0.0.1");
+        int port = (int) s.longInt("port", 2525, 1, 65535);
+        String tls = s.choice("tls", "opportunistic", "none", "opportunistic", "required");
+        boolean verify = s.bool("verify_certificate", false);
+        Optional<Path> ca = s.optionalPath("trusted_ca", base);
+        Optional<String> user = Optional.ofNullable(s.string("username", null));
+        Optional<Path> passwordFile = s.optionalPath("password_file", base);
+        Optional<String> password = Optional.empty();
+        if (passwordFile.isPresent()) {
+            try {
+                password = Optional.of(Files.readString(passwordFile.get()).strip());
+            } catch (IOException e) {
+                throw error(s.prefix + "password_file", "cannot read " + passwordFile.get());
+            }
+        }
+        if (user.isPresent() && password.isEmpty()) {
+            throw error(s.prefix + "password_file", "username given without password_file");
+        }
+        int concurrency = (int) s.longInt("concurrency", 8, 1, 1000);
+        Duration initial = Duration.ofSeconds(s.longInt("retry_initial_seconds", 60, 1, 86400));
+        Duration max = Duration.ofSeconds(s.longInt("retry_max_seconds", 3600, 1, 86400 * 7));
+        s.done();
+        return new RelaySettings(host, port, hostname, RelaySettings.TlsPolicy.valueOf(tls.toUpperCase(Locale.ROOT)),
+                verify, ca, user, password, concurrency, initial, max);
+    }
+
+    private ConfigException error(String key, String reason) {
+        return new ConfigException(file, key, reason);
+    }
+
+    /** One TOML table: typed getters that remember which keys were read, so leftovers are errors. */
+    private final class Section {
+        final String prefix;
+        final JsonNode node;
+        final Set<String> used = new HashSet<>();
+
+        Section(String prefix, JsonNode node) {
+            this.prefix = prefix;
+            this.node = node;
+        }
+
+        JsonNode get(String key) {
+            used.add(key);
+            return node == null ? null : node.get(key);
+        }
+
+        List<String> keys() {
+            List<String> keys = new ArrayList<>();
+            if (node != null) {
+                node.fieldNames().forEachRemaining(keys::add);
+            }
+            return keys;
+        }
+
+        Section section(String key) throws ConfigException {
+            JsonNode n = get(key);
+            if (n != null && !n.isObject()) {
+                throw error(prefix + key, "must be a table");
+            }
+            return new Section(prefix + key + ".", n);
+        }
+
+        List<Section> sectionArray(String key) throws ConfigException {
+            JsonNode n = get(key);
+            List<Section> out = new ArrayList<>();
+            if (n == null) {
+                return out;
+            }
+            if (!n.isArray()) {
+                throw error(prefix + key, "must be an array of tables ([[" + key + "]])");
+            }
+            for (int i = 0; i < n.size(); i++) {
+                if (!n.get(i).isObject()) {
+                    throw error(prefix + key, "must be an array of tables ([[" + key + "]])");
+                }
+                out.add(new Section(prefix + key + "[" + i + "].", n.get(i)));
+            }
+            return out;
+        }
+
+        String string(String key, String def) throws ConfigException {
+            JsonNode n = get(key);
+            if (n == null) {
+                return def;
+            }
+            if (!n.isTextual()) {
+                throw error(prefix + key, "must be a string");
+            }
+            return n.asText();
+        }
+
+        String choice(String key, String def, String... allowed) throws ConfigException {
+            String v = string(key, def);
+            for (String a : allowed) {
+                if (a.equals(v)) {
+                    return v;
+                }
+            }
+            throw error(prefix + key, "must be one of " + String.join(", ", allowed) + ", got " + v);
+        }
+
+        boolean bool(String key, boolean def) throws ConfigException {
+            JsonNode n = get(key);
+            if (n == null) {
+                return def;
+            }
+            if (!n.isBoolean()) {
+                throw error(prefix + key, "must be true or false");
+            }
+            return n.asBoolean();
+        }
+
+        long longInt(String key, long def, long min, long max) throws ConfigException {
+            JsonNode n = get(key);
+            if (n == null) {
+                return def;
+            }
+            if (!n.isIntegralNumber()) {
+                throw error(prefix + key, "must be a whole number");
+            }
+            long v = n.asLong();
+            if (v < min || v > max) {
+                throw error(prefix + key, "must be between " + min + " and " + max + ", got " + v);
+            }
+            return v;
+        }
+
+        List<String> strings(String key, List<String> def) throws ConfigException {
+            JsonNode n = get(key);
+            if (n == null) {
+                return def;
+            }
+            if (!n.isArray()) {
+                throw error(prefix + key, "must be an array of strings");
+            }
+            List<String> out = new ArrayList<>();
+            for (Iterator<JsonNode> it = n.elements(); it.hasNext(); ) {
+                JsonNode e = it.next();
+                if (!e.isTextual()) {
+                    throw error(prefix + key, "must be an array of strings");
+                }
+                out.add(e.asText());
+            }
+            return out;
+        }
+
+        Path path(String key, Path base, String def) throws ConfigException {
+            String v = string(key, def);
+            return base.resolve(v).normalize();
+        }
+
+        Optional<Path> optionalPath(String key, Path base) throws ConfigException {
+            String v = string(key, null);
+            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(base.resolve(v).normalize());
+        }
+
+        /** Every key must have been read: anything else is a typo or a key this version lacks. */
+        void done() throws ConfigException {
+            if (node == null) {
+                return;
+            }
+            for (String k : keys()) {
+                if (!used.contains(k)) {
+                    throw error(prefix + k, "unknown key");
+                }
+            }
+        }
+    }
+}

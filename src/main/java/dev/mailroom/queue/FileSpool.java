@@ -1,0 +1,408 @@
+package dev.mailroom.queue;
+
+import dev.mailroom.address.AddressException;
+import dev.mailroom.address.Mailbox;
+import dev.mailroom.address.Xtext;
+import dev.mailroom.envelope.BodyType;
+import dev.mailroom.envelope.DsnNotify;
+import dev.mailroom.envelope.DsnRet;
+import dev.mailroom.envelope.Envelope;
+import dev.mailroom.envelope.MailParameters;
+import dev.mailroom.envelope.Recipient;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The spool as files: one file per message holding the envelope (a short text header) followed by the
+ * content, and a small state file once delivery has begun.
+ *
+ * <pre>
+ *   spool/incoming/ID     being written; deleted at start-up (never acknowledged)
+ *   spool/queue/ID        committed: fsync'd, renamed here, directory fsync'd (shared by {@link GroupSync})
+ *   spool/queue/ID.state  delivery state, replaced atomically
+ * </pre>
+ *
+ * One file per message keeps a crash simple: a file in queue/ is complete, anything in incoming/ was never
+ * acknowledged. The file's fsync runs in the session's own thread, so many sessions sync in parallel and
+ * the file system batches them in one journal commit; the directory fsync is explicitly grouped.
+ */
+public final class FileSpool implements Spool {
+    private static final String MAGIC = "Mailroom-Spool: 1";
+    private final Path incoming;
+    private final Path queue;
+    private final GroupSync queueSync;
+
+    private FileSpool(Path root) throws IOException {
+        this.incoming = root.resolve("incoming");
+        this.queue = root.resolve("queue");
+        Files.createDirectories(incoming);
+        Files.createDirectories(queue);
+        this.queueSync = new GroupSync(queue);
+    }
+
+    /**
+     * Opens the spool for the server: anything left in incoming/ was never acknowledged with 250 and is
+     * dropped (RFC 5321 section 3.8); committed messages stay for the scheduler to pick up.
+     */
+    public static FileSpool recover(Path root) throws IOException {
+        FileSpool spool = new FileSpool(root);
+        try (Stream<Path> left = Files.list(spool.incoming)) {
+            for (Path p : left.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        try (Stream<Path> left = Files.list(spool.queue)) {
+            for (Path p : left.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        return spool;
+    }
+
+    /** Opens the spool beside a running server, for the queue commands: changes nothing on opening. */
+    public static FileSpool openForReading(Path root) throws IOException {
+        return new FileSpool(root);
+    }
+
+    @Override
+    public SpoolWriter create(Envelope envelope, String authenticatedUser) throws IOException {
+        String id = QueueIds.next();
+        Path file = incoming.resolve(id);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+        try {
+            out.write(encodeEnvelope(envelope, authenticatedUser, Instant.now()));
+        } catch (IOException e) {
+            channel.close();
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return new FileWriter(id, file, channel, out);
+    }
+
+    private final class FileWriter implements SpoolWriter {
+        private final String id;
+        private final Path file;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private boolean finished;
+
+        FileWriter(String id, Path file, FileChannel channel, OutputStream out) {
+            this.id = id;
+            this.file = file;
+            this.channel = channel;
+            this.out = out;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public OutputStream content() {
+            return out;
+        }
+
+        @Override
+        public void commit() throws IOException {
+            if (finished) {
+                throw new IllegalStateException("already finished");
+            }
+            finished = true;
+            try {
+                out.flush();
+                channel.force(true);
+                channel.close();
+                Files.move(file, queue.resolve(id), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                closeQuietly();
+                Files.deleteIfExists(file);
+                throw e;
+            }
+            queueSync.sync();
+        }
+
+        @Override
+        public void abort() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            closeQuietly();
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // incoming/ is cleaned at the next start anyway
+            }
+        }
+
+        private void closeQuietly() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+
+    @Override
+    public List<String> list() throws IOException {
+        try (Stream<Path> files = Files.list(queue)) {
+            return files.map(p -> p.getFileName().toString()).filter(QueueIds::isValid).sorted().toList();
+        }
+    }
+
+    @Override
+    public StoredMessage read(String id) throws IOException {
+        if (!QueueIds.isValid(id)) {
+            throw new NoSuchFileException(id);
+        }
+        Path file = queue.resolve(id);
+        ParsedHeader header;
+        try (InputStream in = Files.newInputStream(file)) {
+            header = parseEnvelope(in, id);
+        }
+        DeliveryState state = readState(id, header.created());
+        long size = Files.size(file) - header.length();
+        return new FileMessage(id, file, header, state, size);
+    }
+
+    private record FileMessage(String id, Path file, ParsedHeader header, DeliveryState state, long size)
+            implements StoredMessage {
+        @Override
+        public Envelope envelope() {
+            return header.envelope();
+        }
+
+        @Override
+        public String authenticatedUser() {
+            return header.authUser();
+        }
+
+        @Override
+        public Instant created() {
+            return header.created();
+        }
+
+        @Override
+        public InputStream openContent() throws IOException {
+            InputStream in = Files.newInputStream(file);
+            in.skipNBytes(header.length());
+            return in;
+        }
+    }
+
+    @Override
+    public void saveState(String id, DeliveryState state) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("attempts ").append(state.attempts()).append('\n');
+        sb.append("next ").append(state.nextAttempt().toEpochMilli()).append('\n');
+        for (int i : state.done()) {
+            sb.append("done ").append(i).append('\n');
+        }
+        if (state.lastError() != null) {
+            sb.append("error ").append(state.lastError().replaceAll("[\\r\\n]", " ")).append('\n');
+        }
+        Path tmp = queue.resolve(id + ".state.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, queue.resolve(id + ".state"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, queue.resolve(id + ".state"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        queueSync.sync();
+    }
+
+    private DeliveryState readState(String id, Instant created) throws IOException {
+        Path file = queue.resolve(id + ".state");
+        if (!Files.exists(file)) {
+            return DeliveryState.fresh(created);
+        }
+        int attempts = 0;
+        Instant next = created;
+        Set<Integer> done = new HashSet<>();
+        String error = null;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            int sp = line.indexOf(' ');
+            if (sp < 0) {
+                continue;
+            }
+            String key = line.substring(0, sp);
+            String value = line.substring(sp + 1);
+            switch (key) {
+                case "attempts" -> attempts = Integer.parseInt(value);
+                case "next" -> next = Instant.ofEpochMilli(Long.parseLong(value));
+                case "done" -> done.add(Integer.parseInt(value));
+                case "error" -> error = value;
+                default -> {
+                    // unknown keys from a newer version are ignored
+                }
+            }
+        }
+        return new DeliveryState(attempts, next, done, error);
+    }
+
+    @Override
+    public void remove(String id) throws IOException {
+        Files.deleteIfExists(queue.resolve(id + ".state"));
+        Files.deleteIfExists(queue.resolve(id));
+        queueSync.sync();
+    }
+
+    // ---- the envelope header of a spool file ----
+
+    private record ParsedHeader(Envelope envelope, String authUser, Instant created, long length) {}
+
+    static byte[] encodeEnvelope(Envelope env, String authUser, Instant created) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(MAGIC).append('\n');
+        sb.append("created ").append(created.toEpochMilli()).append('\n');
+        sb.append("from ").append(env.reversePath() == null ? "<>" : Xtext.encode(env.reversePath().address())).append('\n');
+        MailParameters p = env.parameters();
+        if (p.body() != null) {
+            sb.append("body ").append(p.body().keyword()).append('\n');
+        }
+        if (p.smtputf8()) {
+            sb.append("smtputf8\n");
+        }
+        if (p.declaredSize() >= 0) {
+            sb.append("size ").append(p.declaredSize()).append('\n');
+        }
+        if (p.ret() != null) {
+            sb.append("ret ").append(p.ret()).append('\n');
+        }
+        if (p.envid() != null) {
+            sb.append("envid ").append(p.envid()).append('\n');
+        }
+        if (p.auth() != null) {
+            sb.append("auth ").append(p.auth()).append('\n');
+        }
+        if (p.requireTls()) {
+            sb.append("requiretls\n");
+        }
+        if (authUser != null) {
+            sb.append("user ").append(Xtext.encode(authUser)).append('\n');
+        }
+        for (Recipient r : env.recipients()) {
+            sb.append("rcpt ").append(Xtext.encode(r.mailbox().address()));
+            if (!r.notifyOn().isEmpty()) {
+                sb.append(" notify=");
+                sb.append(String.join(",", r.notifyOn().stream().map(Enum::name).sorted().toList()));
+            }
+            if (r.orcpt() != null) {
+                sb.append(" orcpt=").append(r.orcpt());
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ParsedHeader parseEnvelope(InputStream in, String id) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        List<String> lines = new ArrayList<>();
+        long length = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            length++;
+            if (b == '\n') {
+                String text = line.toString(StandardCharsets.UTF_8);
+                line.reset();
+                if (text.isEmpty()) {
+                    break;
+                }
+                lines.add(text);
+            } else {
+                line.write(b);
+            }
+        }
+        if (lines.isEmpty() || !lines.getFirst().equals(MAGIC)) {
+            throw new IOException("spool file " + id + " is not a Mailroom spool file");
+        }
+        try {
+            Mailbox from = null;
+            Instant created = Instant.EPOCH;
+            BodyType body = null;
+            boolean utf8 = false;
+            boolean requireTls = false;
+            long size = -1;
+            DsnRet ret = null;
+            String envid = null;
+            String auth = null;
+            String user = null;
+            List<Recipient> rcpts = new ArrayList<>();
+            for (String l : lines.subList(1, lines.size())) {
+                int sp = l.indexOf(' ');
+                String key = sp < 0 ? l : l.substring(0, sp);
+                String value = sp < 0 ? "" : l.substring(sp + 1);
+                switch (key) {
+                    case "created" -> created = Instant.ofEpochMilli(Long.parseLong(value));
+                    case "from" -> from = value.equals("<>") ? null : mailbox(Xtext.decode(value));
+                    case "body" -> body = BodyType.fromKeyword(value);
+                    case "smtputf8" -> utf8 = true;
+                    case "size" -> size = Long.parseLong(value);
+                    case "ret" -> ret = DsnRet.valueOf(value);
+                    case "envid" -> envid = value;
+                    case "auth" -> auth = value;
+                    case "requiretls" -> requireTls = true;
+                    case "user" -> user = Xtext.decode(value);
+                    case "rcpt" -> rcpts.add(recipient(value));
+                    default -> {
+                        // unknown keys from a newer version are ignored
+                    }
+                }
+            }
+            Envelope env = new Envelope(from, new MailParameters(body, utf8, size, ret, envid, auth, requireTls), rcpts);
+            return new ParsedHeader(env, user, created, length);
+        } catch (AddressException | RuntimeException e) {
+            throw new IOException("spool file " + id + " has a damaged envelope: " + e.getMessage(), e);
+        }
+    }
+
+    private static Recipient recipient(String value) throws AddressException {
+        String[] parts = value.split(" ");
+        Set<DsnNotify> notify = EnumSet.noneOf(DsnNotify.class);
+        String orcpt = null;
+        for (int i = 1; i < parts.length; i++) {
+            if (parts[i].startsWith("notify=")) {
+                for (String n : parts[i].substring(7).split(",")) {
+                    notify.add(DsnNotify.valueOf(n));
+                }
+            } else if (parts[i].startsWith("orcpt=")) {
+                orcpt = parts[i].substring(6);
+            }
+        }
+        return new Recipient(mailbox(Xtext.decode(parts[0])), notify, orcpt);
+    }
+
+    /** Splits at the last '@': a quoted local-part may contain '@', a domain never does. */
+    static Mailbox mailbox(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? new Mailbox(address, null) : new Mailbox(address.substring(0, at), address.substring(at + 1));
+    }
+}

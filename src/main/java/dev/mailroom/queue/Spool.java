@@ -1,0 +1,30 @@
+package dev.mailroom.queue;
+
+import dev.mailroom.envelope.Envelope;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Durable storage of queued messages. A message exists for the rest of Mailroom only once
+ * {@link SpoolWriter#commit()} has returned: by then it is on stable storage, and the client may be
+ * told 250 (RFC 5321 section 4.2.5, SMTP-30).
+ *
+ * <p>One file implementation now; the PostgreSQL one for clusters implements the same interface.
+ */
+public interface Spool {
+
+    /** Starts a new message for this envelope; nothing is visible until commit. */
+    SpoolWriter create(Envelope envelope, String authenticatedUser) throws IOException;
+
+    /** Ids of all committed messages, oldest first. */
+    List<String> list() throws IOException;
+
+    /** A committed message with its delivery state. */
+    StoredMessage read(String id) throws IOException;
+
+    /** Replaces the delivery state of a message durably. */
+    void saveState(String id, DeliveryState state) throws IOException;
+
+    /** Removes a message for good (delivered, or failed for good). */
+    void remove(String id) throws IOException;
+}

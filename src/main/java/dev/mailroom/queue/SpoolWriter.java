@@ -1,0 +1,20 @@
+package dev.mailroom.queue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** A message being written into the spool. Exactly one of commit or abort ends it. */
+public interface SpoolWriter {
+
+    /** The queue id, known before the content so that it can appear in the Received header. */
+    String id();
+
+    /** Where the message content goes (CRLF line endings, no dot-stuffing). */
+    OutputStream content();
+
+    /** Makes the message durable (fsync'd, visible to the queue); returns when it is. */
+    void commit() throws IOException;
+
+    /** Drops the message; nothing stays behind. */
+    void abort();
+}

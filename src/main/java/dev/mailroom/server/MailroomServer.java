@@ -1,0 +1,157 @@
+package dev.mailroom.server;
+
+import dev.mailroom.address.Mailbox;
+import dev.mailroom.config.Cidr;
+import dev.mailroom.config.ConfigException;
+import dev.mailroom.config.MailroomConfig;
+import dev.mailroom.directory.Argon2Parameters;
+import dev.mailroom.directory.AuthCache;
+import dev.mailroom.directory.AuthThrottle;
+import dev.mailroom.directory.CachingCredentialStore;
+import dev.mailroom.directory.PasswordHasher;
+import dev.mailroom.directory.SenderRight;
+import dev.mailroom.directory.ThrottleSettings;
+import dev.mailroom.directory.UsersFile;
+import dev.mailroom.log.EventLog;
+import dev.mailroom.queue.FileSpool;
+import dev.mailroom.queue.NotifyingSpool;
+import dev.mailroom.queue.Spool;
+import dev.mailroom.relay.RelayQueue;
+import dev.mailroom.sasl.CredentialStoreUnavailableException;
+import dev.mailroom.smtp.ListenerSettings;
+import dev.mailroom.smtp.SmtpListener;
+import dev.mailroom.smtp.TlsMode;
+import dev.mailroom.submission.SenderRights;
+import dev.mailroom.submission.SubmissionAuth;
+import dev.mailroom.submission.SubmissionPolicy;
+import dev.mailroom.submission.SubmissionSettings;
+import dev.mailroom.submission.UnqualifiedAddresses;
+import dev.mailroom.tls.ServerTls;
+import dev.mailroom.tls.TlsConfigException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Assembles one Mailroom process from its configuration: TLS, the users file, the spool, the relay
+ * scheduler and the submission listeners. The stages meet only through their interfaces.
+ */
+public final class MailroomServer implements Closeable {
+    private final MailroomConfig config;
+    private final Map<String, SmtpListener> listeners = new LinkedHashMap<>();
+    private RelayQueue relay;
+
+    private MailroomServer(MailroomConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything or nothing: a failure closes what was already started. */
+    public static MailroomServer start(MailroomConfig config) throws IOException, ConfigException {
+        MailroomServer server = new MailroomServer(config);
+        try {
+            server.startAll();
+        } catch (IOException | ConfigException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void startAll() throws IOException, ConfigException {
+        Files.createDirectories(config.dataDir());
+        ServerTls tls = serverTls();
+        FileSpool files = FileSpool.recover(config.dataDir().resolve("spool"));
+        relay = new RelayQueue(files, config.relay(), Clock.systemUTC());
+        Spool spool = new NotifyingSpool(files, relay::submitted);
+
+        MailroomConfig.Auth a = config.auth();
+        UsersFile users = new UsersFile(a.usersFile(), new PasswordHasher(
+                new Argon2Parameters(a.argon2MemoryKib(), a.argon2Iterations(), a.argon2Parallelism())));
+        AuthThrottle throttle = new AuthThrottle(new ThrottleSettings(a.maxFailuresPerIp(), a.maxFailuresPerAccount(),
+                a.failureWindow(), a.cooldown(), ThrottleSettings.DEFAULT.firstDelay(), ThrottleSettings.DEFAULT.maxDelay(),
+                ThrottleSettings.DEFAULT.maxTrackedKeys()), Clock.systemUTC());
+        var store = new CachingCredentialStore(users, new AuthCache(a.cacheTtl(), AuthCache.DEFAULT_MAX_ENTRIES, Clock.systemUTC()));
+        SubmissionAuth auth = new SubmissionAuth(store, throttle);
+        SenderRights rights = (user, address) -> rightOf(users, user, address);
+
+        MailroomConfig.Limits l = config.limits();
+        for (MailroomConfig.Listener spec : config.listeners()) {
+            TlsMode mode = switch (spec.tls()) {
+                case "implicit" -> TlsMode.IMPLICIT;
+                case "none" -> TlsMode.NONE;
+                default -> TlsMode.STARTTLS;
+            };
+            ListenerSettings settings = new ListenerSettings(spec.name(), config.hostname(), mode,
+                    mode == TlsMode.STARTTLS, l.commandLineLimit(), ListenerSettings.DEFAULT_AUTH_LINE_LIMIT,
+                    l.maxMessageSize(), l.maxRecipients(), l.maxBadCommands(), l.maxAuthFailures(),
+                    l.commandTimeout(), l.commandTimeout(), true, true, true);
+            List<Cidr> trusted = spec.trustedNetworks();
+            SubmissionSettings policySettings = new SubmissionSettings(config.hostname(), config.defaultDomain(),
+                    config.localDomains(), UnqualifiedAddresses.valueOf(config.policy().unqualified().toUpperCase(Locale.ROOT)),
+                    spec.postmasterWithoutAuth(), config.policy().aliases(), config.policy().receivedClientIp(),
+                    config.policy().receivedUser(), l.maxHeaderSection(),
+                    (InetAddress ip) -> trusted.stream().anyMatch(c -> c.contains(ip)));
+            SubmissionPolicy policy = new SubmissionPolicy(policySettings, rights, spool);
+            SmtpListener listener = SmtpListener.start(new InetSocketAddress(spec.host(), spec.port()), settings,
+                    policy, auth, mode == TlsMode.NONE ? null : tls,
+                    new SmtpListener.Limits(l.maxConnections(), l.maxConnectionsPerClient()));
+            listeners.put(spec.name(), listener);
+        }
+        relay.start();
+        EventLog.info("started", "hostname", config.hostname(), "data_dir", config.dataDir(),
+                "relay", config.relay().host() + ":" + config.relay().port());
+    }
+
+    private ServerTls serverTls() throws ConfigException {
+        try {
+            if (config.tls().selfSigned()) {
+                return ServerTls.selfSigned(config.dataDir().resolve("tls"), config.hostname());
+            }
+            return ServerTls.fromPem(config.tls().certificate().get(), config.tls().privateKey().get());
+        } catch (TlsConfigException e) {
+            throw new ConfigException(config.source().toString(), "tls", e.getMessage());
+        }
+    }
+
+    private static SenderRight rightOf(UsersFile users, String user, Mailbox address) {
+        try {
+            return users.find(user).map(u -> u.rightFor(address.key())).orElse(SenderRight.NONE);
+        } catch (CredentialStoreUnavailableException e) {
+            return SenderRight.NONE;
+        }
+    }
+
+    /** The port a listener is bound to (useful when the configuration asked for port 0). */
+    public int port(String listenerName) {
+        SmtpListener l = listeners.get(listenerName);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener " + listenerName);
+        }
+        return l.port();
+    }
+
+    public RelayQueue relay() {
+        return relay;
+    }
+
+    @Override
+    public void close() {
+        for (SmtpListener l : listeners.values()) {
+            try {
+                l.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        if (relay != null) {
+            relay.close();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.mailroom.smtp;
+
+import dev.mailroom.log.EventLog;
+import dev.mailroom.tls.ServerTls;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts connections on one address and runs each session on its own virtual thread.
+ *
+ * <p>Virtual threads keep the session code straight-line and blocking (easy to follow, one stack per
+ * session) while thousands of idle sessions cost only a few KiB each. Connection limits are enforced
+ * here: beyond them the client gets 421 4.7.0 (RFC 5321 section 4.5.4.2, SMTP-40).
+ */
+public final class SmtpListener implements Closeable {
+
+    /** Connection limits: in total and per client address. */
+    public record Limits(int maxConnections, int maxConnectionsPerClient) {}
+
+    private static final AtomicLong SESSION_COUNTER = new AtomicLong();
+
+    private final ListenerSettings settings;
+    private final MailPolicy policy;
+    private final AuthService auth;
+    private final ServerTls tls;
+    private final Limits limits;
+    private final ServerSocket serverSocket;
+    private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicInteger open = new AtomicInteger();
+    private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private SmtpListener(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy, AuthService auth,
+                         ServerTls tls, Limits limits) throws IOException {
+        this.settings = settings;
+        this.policy = policy;
+        this.auth = auth;
+        this.tls = tls;
+        this.limits = limits;
+        this.serverSocket = new ServerSocket();
+        serverSocket.setReuseAddress(true);
+        serverSocket.bind(bind, 1024);
+        this.acceptor = Thread.ofPlatform().name("accept-" + settings.name()).daemon(true).unstarted(this::acceptLoop);
+    }
+
+    public static SmtpListener start(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy,
+                                     AuthService auth, ServerTls tls, Limits limits) throws IOException {
+        if (settings.tlsMode() != TlsMode.NONE && tls == null) {
+            throw new IllegalArgumentException("listener " + settings.name() + " needs a TLS certificate");
+        }
+        SmtpListener listener = new SmtpListener(bind, settings, policy, auth, tls, limits);
+        listener.acceptor.start();
+        EventLog.info("listen", "listener", settings.name(), "address", bind.getAddress().getHostAddress(),
+                "port", listener.port(), "tls", settings.tlsMode());
+        return listener;
+    }
+
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    public ListenerSettings settings() {
+        return settings;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket socket;
+            try {
+                socket = serverSocket.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    EventLog.warn("accept-error", "listener", settings.name(), "error", e.getMessage());
+                }
+                continue;
+            }
+            InetAddress client = socket.getInetAddress();
+            SmtpReply refusal = admit(client);
+            String id = nextSessionId();
+            sessions.execute(() -> {
+                try {
+                    new SmtpSession(id, socket, settings, policy, auth, tls, refusal).run();
+                } finally {
+                    release(client);
+                }
+            });
+        }
+    }
+
+    /** Counts the connection in; returns the 421 to send when a limit is exceeded. */
+    private SmtpReply admit(InetAddress client) {
+        int total = open.incrementAndGet();
+        int mine = perClient.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
+        if (total > limits.maxConnections()) {
+            return SmtpReply.of(421, "4.7.0", settings.hostname() + " Too many connections, try again later");
+        }
+        if (mine > limits.maxConnectionsPerClient()) {
+            return SmtpReply.of(421, "4.7.0", settings.hostname() + " Too many connections from your address");
+        }
+        return null;
+    }
+
+    private void release(InetAddress client) {
+        open.decrementAndGet();
+        perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+
+    private static String nextSessionId() {
+        return Long.toString(System.currentTimeMillis(), 36) + "-" + Long.toString(SESSION_COUNTER.incrementAndGet(), 36);
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        serverSocket.close();
+        sessions.shutdownNow();
+    }
+}

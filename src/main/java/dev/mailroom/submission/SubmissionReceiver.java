@@ -1,0 +1,139 @@
+package dev.mailroom.submission;
+
+import dev.mailroom.queue.SpoolWriter;
+import dev.mailroom.smtp.MessageReceiver;
+import dev.mailroom.smtp.SmtpException;
+import dev.mailroom.smtp.SmtpReply;
+import dev.mailroom.smtp.StorageFailure;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Takes a submitted message in one pass: the header section is held in memory (bounded) until the empty
+ * line that ends it, then checked and completed by {@link SubmissionFixups}, written to the spool, and
+ * the body streams straight after it. A 50 MB body never sits in the heap.
+ *
+ * <p>A rejection found in the header is remembered and given after the final dot (RFC 5321 has no way to
+ * refuse in the middle of DATA); the rest of the content is then dropped.
+ */
+final class SubmissionReceiver implements MessageReceiver {
+    private final SpoolWriter writer;
+    private final SubmissionFixups fixups;
+    private final int maxHeaderSection;
+    private final ByteArrayOutputStream header = new ByteArrayOutputStream(4096);
+    private final OutputStream content = new Splitter();
+    private boolean inBody;
+    private int endMatch; // how much of CRLF CRLF has been seen at the end of the buffered header
+    private SmtpException rejection;
+
+    SubmissionReceiver(SpoolWriter writer, SubmissionFixups fixups, int maxHeaderSection) {
+        this.writer = writer;
+        this.fixups = fixups;
+        this.maxHeaderSection = maxHeaderSection;
+    }
+
+    @Override
+    public OutputStream content() {
+        return content;
+    }
+
+    /** Routes bytes to the header buffer until its end, then to the spool. */
+    private final class Splitter extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (rejection != null) {
+                return;
+            }
+            if (inBody) {
+                writer.content().write(b, off, len);
+                return;
+            }
+            int i = off;
+            // An empty first line means a message without header fields.
+            if (header.size() == 0 && endMatch == 0 && len >= 2 && b[off] == '\r' && b[off + 1] == '\n') {
+                endMatch = 4;
+                i = off + 2;
+                startBody(new byte[0], b, i, off + len);
+                return;
+            }
+            for (; i < off + len; i++) {
+                byte c = b[i];
+                endMatch = switch (endMatch) {
+                    case 0, 2 -> c == '\r' ? endMatch + 1 : 0;
+                    case 1, 3 -> c == '\n' ? endMatch + 1 : (c == '\r' ? 1 : 0);
+                    default -> 0;
+                };
+                if (endMatch == 4) {
+                    header.write(b, off, i + 1 - off);
+                    byte[] raw = header.toByteArray();
+                    // hand over the header section without its terminating empty line
+                    byte[] section = java.util.Arrays.copyOf(raw, raw.length - 2);
+                    startBody(section, b, i + 1, off + len);
+                    return;
+                }
+            }
+            header.write(b, off, len);
+            if (header.size() > maxHeaderSection) {
+                rejection = new SmtpException(554, "5.6.0", "Header section exceeds " + maxHeaderSection + " octets");
+            }
+        }
+    }
+
+    private void startBody(byte[] headerSection, byte[] rest, int from, int to) throws IOException {
+        inBody = true;
+        header.reset();
+        try {
+            byte[] fixed = fixups.apply(headerSection);
+            OutputStream out = writer.content();
+            out.write(fixed);
+            out.write('\r');
+            out.write('\n');
+            out.write(rest, from, to - from);
+        } catch (SmtpException e) {
+            rejection = e;
+        }
+    }
+
+    @Override
+    public SmtpReply finish(long size, int longestLine) throws SmtpException {
+        try {
+            if (rejection == null && !inBody) {
+                // The content ended inside the header section: a message with no body.
+                byte[] raw = header.toByteArray();
+                if (raw.length > 0 && raw[raw.length - 1] != '\n') {
+                    // BDAT content may end without CRLF; a header line must end with one (RFC 5322 2.2).
+                    raw = java.util.Arrays.copyOf(raw, raw.length + 2);
+                    raw[raw.length - 2] = '\r';
+                    raw[raw.length - 1] = '\n';
+                }
+                startBody(raw, new byte[0], 0, 0);
+            }
+            if (rejection == null && longestLine > 998) {
+                // RFC 5322 section 2.1.1 (SMTP-26): the MSA refuses lines over 998 characters.
+                rejection = new SmtpException(554, "5.6.0", "Line longer than 998 characters");
+            }
+            if (rejection != null) {
+                throw rejection;
+            }
+            writer.commit();
+        } catch (IOException e) {
+            writer.abort();
+            throw StorageFailure.of(e);
+        } catch (SmtpException | RuntimeException e) {
+            writer.abort();
+            throw e;
+        }
+        return SmtpReply.of(250, "2.0.0", "OK queued as " + writer.id());
+    }
+
+    @Override
+    public void abort() {
+        writer.abort();
+    }
+}
