@@ -68,7 +68,9 @@ final class PemFiles {
                     }
                     case PEMKeyPair traditional -> {
                         // "BEGIN RSA PRIVATE KEY" (PKCS#1) and "BEGIN EC PRIVATE KEY" (SEC1) both land here.
-                        return converter.getKeyPair(traditional).getPrivate();
+                        // Only the private part is converted: SEC1's public key field is optional, and files
+                        // without it (written by some tools) would make the key-pair conversion fail.
+                        return converter.getPrivateKey(traditional.getPrivateKeyInfo());
                     }
                     case PEMEncryptedKeyPair ignored -> throw encrypted(file);
                     case PKCS8EncryptedPrivateKeyInfo ignored -> throw encrypted(file);
