@@ -212,6 +212,7 @@ class HandshakeTest {
              Socket client = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
              Socket accepted = listener.accept()) {
             SSLSocket wrapped = tls.wrapAccepted(accepted);
+            assertThat(client.isConnected()).isTrue();
             assertThat(wrapped.getUseClientMode()).isFalse();
             assertThat(wrapped.getEnabledProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
             assertThat(Arrays.asList(wrapped.getEnabledCipherSuites())).allMatch(ServerTls::isForwardSecret);
