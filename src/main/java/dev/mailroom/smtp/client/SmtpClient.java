@@ -111,6 +111,8 @@ public final class SmtpClient implements Closeable {
     private boolean closed;
     /** Set when the server said 421: it is closing the channel (RFC 5321 section 3.8). */
     private SmtpReply closing;
+    /** Bytes thrown away after the STARTTLS reply (for tests of Q-17). */
+    private int discardedAfterTls;
 
     private SmtpClient(Socket socket, InetSocketAddress remote, ClientSettings settings) throws IOException {
         this.settings = settings;
@@ -191,6 +193,10 @@ public final class SmtpClient implements Closeable {
         return remote;
     }
 
+    int discardedAfterTls() {
+        return discardedAfterTls;
+    }
+
     /**
      * Sends EHLO; when the server refuses it with a 5yz (an RFC 821-only server answers 500 or 502), falls
      * back to HELO as RFC 5321 section 3.2 allows, and the session then has no extensions.
@@ -233,6 +239,7 @@ public final class SmtpClient implements Closeable {
             throw new SmtpClientException("STARTTLS refused", reply);
         }
         int injected = reader.discardBuffered();
+        discardedAfterTls = injected;
         if (injected > 0) {
             log.warn("{}: discarded {} bytes the server sent after its STARTTLS reply (RFC 3207 4.2)", remote, injected);
         }
