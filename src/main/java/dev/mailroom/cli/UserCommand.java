@@ -30,9 +30,10 @@ import picocli.CommandLine.Parameters;
         subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Del.class, UserCommand.ListUsers.class})
 final class UserCommand {
 
-    static UsersFile open(ConfigOption config) throws ConfigException {
+    static UsersFile open(ConfigOption config) throws ConfigException, IOException {
         MailroomConfig cfg = config.load();
         MailroomConfig.Auth a = cfg.auth();
+        UsersFile.createIfMissing(a.usersFile());
         return new UsersFile(a.usersFile(), new PasswordHasher(
                 new Argon2Parameters(a.argon2MemoryKib(), a.argon2Iterations(), a.argon2Parallelism())));
     }

@@ -63,6 +63,15 @@ public final class UsersFile implements CredentialStore {
         this.clock = Objects.requireNonNull(clock);
     }
 
+    /** Creates an empty users file (mode 0600) if there is none: a fresh install has no users yet. */
+    public static void createIfMissing(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            Path parent = path.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            AtomicFiles.replace(path, new byte[0]);
+        }
+    }
+
     public Path path() {
         return path;
     }

@@ -72,6 +72,7 @@ public final class MailroomServer implements Closeable {
         Spool spool = new NotifyingSpool(files, relay::submitted);
 
         MailroomConfig.Auth a = config.auth();
+        UsersFile.createIfMissing(a.usersFile()); // a fresh install: no users yet, AUTH answers 535 not 454
         UsersFile users = new UsersFile(a.usersFile(), new PasswordHasher(
                 new Argon2Parameters(a.argon2MemoryKib(), a.argon2Iterations(), a.argon2Parallelism())));
         AuthThrottle throttle = new AuthThrottle(new ThrottleSettings(a.maxFailuresPerIp(), a.maxFailuresPerAccount(),

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.nio.ByteBuffer;
+import java.nio.ByteBuffer;
 import javax.net.ssl.SSLSocket;
 
 /**
