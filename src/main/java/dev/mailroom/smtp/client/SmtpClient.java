@@ -404,6 +404,11 @@ public final class SmtpClient implements Closeable {
         try (InputStream in = message.open()) {
             stats = DotStuffer.write(in, out);
             out.flush();
+        } catch (IOException e) {
+            // Half a message is on the wire and cannot be taken back (the server would take our next
+            // command as content), so this connection is done.
+            close();
+            throw e;
         } finally {
             watched.timeout = settings.commandTimeout();
         }
@@ -422,35 +427,43 @@ public final class SmtpClient implements Closeable {
     private TransactionResult sendChunks(MessageSource message, SmtpReply mailReply, List<SmtpReply> rcptReplies)
             throws IOException, SmtpClientException {
         try (InputStream in = message.open()) {
-            byte[] current = new byte[CHUNK];
-            byte[] ahead = new byte[CHUNK];
-            int n = in.readNBytes(current, 0, CHUNK);
-            while (true) {
-                int m = n < CHUNK ? 0 : in.readNBytes(ahead, 0, CHUNK);
-                boolean last = m == 0;
-                byte[] header = ("BDAT " + n + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                log.debug("{} >> BDAT {}{}", remote, n, last ? " LAST" : "");
-                watched.timeout = settings.dataBlockTimeout();
-                try {
-                    out.write(header);
-                    out.write(current, 0, n);
-                    out.flush();
-                } finally {
-                    watched.timeout = settings.commandTimeout();
-                }
-                SmtpReply reply = nextReply(last ? settings.finalDotTimeout() : settings.commandTimeout());
-                if (last) {
-                    return new TransactionResult(mailReply, rcptReplies, reply, false);
-                }
-                if (reply.code() / 100 != 2) {
-                    // RFC 3030 section 2: after a failed chunk send no more chunks, and RSET.
-                    return finishRset(new TransactionResult(mailReply, rcptReplies, reply, false));
-                }
-                byte[] t = current;
-                current = ahead;
-                ahead = t;
-                n = m;
+            return sendChunks(in, mailReply, rcptReplies);
+        } catch (IOException e) {
+            close(); // a chunk may be half sent: the connection cannot be resynchronised
+            throw e;
+        }
+    }
+
+    private TransactionResult sendChunks(InputStream in, SmtpReply mailReply, List<SmtpReply> rcptReplies)
+            throws IOException, SmtpClientException {
+        byte[] current = new byte[CHUNK];
+        byte[] ahead = new byte[CHUNK];
+        int n = in.readNBytes(current, 0, CHUNK);
+        while (true) {
+            int m = n < CHUNK ? 0 : in.readNBytes(ahead, 0, CHUNK);
+            boolean last = m == 0;
+            byte[] header = ("BDAT " + n + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            log.debug("{} >> BDAT {}{}", remote, n, last ? " LAST" : "");
+            watched.timeout = settings.dataBlockTimeout();
+            try {
+                out.write(header);
+                out.write(current, 0, n);
+                out.flush();
+            } finally {
+                watched.timeout = settings.commandTimeout();
             }
+            SmtpReply reply = nextReply(last ? settings.finalDotTimeout() : settings.commandTimeout());
+            if (last) {
+                return new TransactionResult(mailReply, rcptReplies, reply, false);
+            }
+            if (reply.code() / 100 != 2) {
+                // RFC 3030 section 2: after a failed chunk send no more chunks, and RSET.
+                return finishRset(new TransactionResult(mailReply, rcptReplies, reply, false));
+            }
+            byte[] t = current;
+            current = ahead;
+            ahead = t;
+            n = m;
         }
     }
 

@@ -442,6 +442,36 @@ class SmtpClientTest {
     }
 
     @Test
+    void failingMessageSourceClosesTheConnection() throws Exception {
+        connect(SinkSettings.defaults());
+        MessageSource broken = new MessageSource() {
+            @Override
+            public InputStream open() {
+                return new InputStream() {
+                    private int n;
+
+                    @Override
+                    public int read() throws java.io.IOException {
+                        if (n++ > 100) {
+                            throw new java.io.IOException("disk gone");
+                        }
+                        return 'x';
+                    }
+                };
+            }
+
+            @Override
+            public long size() {
+                return 1000;
+            }
+        };
+        assertThatThrownBy(() -> client.send(env("a@example.org", "b@example.net"), broken))
+                .hasMessageContaining("disk gone");
+        assertThatThrownBy(() -> client.rset()).isInstanceOf(java.io.IOException.class);
+        assertThat(sink.messages()).isEmpty();
+    }
+
+    @Test
     void twentyMegabytesAreStreamed() throws Exception {
         connect(SinkSettings.defaults());
         long size = 20L * 1024 * 1024;
