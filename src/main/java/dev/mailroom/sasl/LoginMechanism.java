@@ -7,6 +7,11 @@ import java.util.Optional;
  * server prompts {@code Username:} then {@code Password:} (section 2.2 allows these prompts, SASL-05).
  */
 final class LoginMechanism implements SaslMechanism {
+    @Override
+    public String attemptedUser() {
+        return username;
+    }
+
 
     private static final byte[] USERNAME_PROMPT = SaslText.ascii("Username:");
     private static final byte[] PASSWORD_PROMPT = SaslText.ascii("Password:");

@@ -6,6 +6,13 @@ import java.util.Optional;
 
 /** PLAIN, RFC 4616: one message {@code [authzid] NUL authcid NUL passwd}. */
 final class PlainMechanism implements SaslMechanism {
+    private String attempted;
+
+    @Override
+    public String attemptedUser() {
+        return attempted;
+    }
+
 
     private final CredentialStore store;
     private boolean challenged;
@@ -61,6 +68,7 @@ final class PlainMechanism implements SaslMechanism {
         }
         String authzid = fields.get(0);
         String authcid = fields.get(1);
+        attempted = authcid;
         String password = fields.get(2);
         // RFC 4616 section 2: authcid and passwd are non-empty (SASL-01).
         if (authcid.isEmpty() || password.isEmpty()) {

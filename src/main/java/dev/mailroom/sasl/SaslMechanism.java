@@ -17,4 +17,10 @@ public interface SaslMechanism {
      *                 sent {@code =} (an empty initial response, RFC 4954 section 4) or an empty line
      */
     SaslStep step(byte[] response) throws CredentialStoreUnavailableException;
+
+    /**
+     * The user name the client tried, once the exchange has revealed it (for per-account throttling and
+     * logs); null before that. Never the password.
+     */
+    String attemptedUser();
 }

@@ -13,6 +13,13 @@ import java.util.Optional;
  * {@code v=} goes out as a challenge and the client's empty answer completes the exchange (SASL-06).
  */
 final class ScramSha256Mechanism implements SaslMechanism {
+    private String attempted;
+
+    @Override
+    public String attemptedUser() {
+        return attempted;
+    }
+
 
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Keys the fake salts of unknown users; per process so salts cannot be precomputed or compared across hosts. */
@@ -79,6 +86,7 @@ final class ScramSha256Mechanism implements SaslMechanism {
         if (clientFirst.username().getBytes(StandardCharsets.UTF_8).length > SaslText.MAX_FIELD_OCTETS) {
             return fail("SCRAM: username longer than 255 octets");
         }
+        attempted = clientFirst.username();
         Optional<ScramCredentials> stored = store.scramSha256(clientFirst.username());
         knownUser = stored.isPresent();
         // AUTH-13: an unknown user gets a salt and iteration count indistinguishable from a real one, and

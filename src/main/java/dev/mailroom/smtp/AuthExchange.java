@@ -78,7 +78,7 @@ final class AuthExchange {
                         return;
                     }
                     case SaslStep.Failure f -> {
-                        fail(mechanismName, f.reasonForLog());
+                        fail(mechanismName, mechanism.attemptedUser(), f.reasonForLog());
                         return;
                     }
                 }
@@ -90,10 +90,10 @@ final class AuthExchange {
         }
     }
 
-    private void fail(String mechanism, String reason) throws IOException {
-        Duration delay = auth.failed(session, null, reason);
+    private void fail(String mechanism, String account, String reason) throws IOException {
+        Duration delay = auth.failed(session, account, reason);
         EventLog.warn("auth", "session", session.sessionId(), "client", SmtpSession.address(session.client()),
-                "mechanism", mechanism, "result", "failed", "reason", reason, "delay_ms", delay.toMillis());
+                "mechanism", mechanism, "user", account, "result", "failed", "reason", reason, "delay_ms", delay.toMillis());
         sleep(delay);
         SmtpReply invalid = SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");
         if (session.authFailed()) {
