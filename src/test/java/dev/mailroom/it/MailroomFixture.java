@@ -48,6 +48,22 @@ public final class MailroomFixture implements AutoCloseable {
 
     /** @param extraToml appended to the generated configuration (more tables, e.g. [policy]) */
     public static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml) throws Exception {
+        return start(dir, sinkSettings, extraToml, "");
+    }
+
+    /** A server whose smarthost is a port where nothing may listen (the fixture's own sink is unused). */
+    public static MailroomFixture startWithRelayPort(Path dir, int relayPort) throws Exception {
+        return start(dir, SinkServer.SinkSettings.defaults(), "", "", relayPort);
+    }
+
+    /** @param relayToml more keys for the [relay] table (tls, username, ...) */
+    public static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml,
+                                        String relayToml) throws Exception {
+        return start(dir, sinkSettings, extraToml, relayToml, -1);
+    }
+
+    private static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml,
+                                         String relayToml, int relayPort) throws Exception {
         SinkServer sink = SinkServer.start(sinkSettings);
         Path config = dir.resolve("mailroom.toml");
         String toml = """
@@ -89,7 +105,7 @@ public final class MailroomFixture implements AutoCloseable {
                 port = %d
                 retry_initial_seconds = 1
                 retry_max_seconds = 2
-                """.formatted(sink.port()) + extraToml;
+                """.formatted(relayPort > 0 ? relayPort : sink.port()) + relayToml + extraToml;
         Files.writeString(config, toml);
         UsersFile users = new UsersFile(dir.resolve("data/users"), new PasswordHasher(TEST_ARGON2));
         Files.createDirectories(dir.resolve("data"));

@@ -96,7 +96,7 @@ class RawPeerTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             server.close();
         }
     }

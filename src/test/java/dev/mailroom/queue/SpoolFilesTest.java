@@ -1,0 +1,137 @@
+package dev.mailroom.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mailroom.address.Mailbox;
+import dev.mailroom.envelope.BodyType;
+import dev.mailroom.envelope.DsnNotify;
+import dev.mailroom.envelope.DsnRet;
+import dev.mailroom.envelope.Envelope;
+import dev.mailroom.envelope.MailParameters;
+import dev.mailroom.envelope.Recipient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolFilesTest {
+    @TempDir
+    Path dir;
+
+    private static Envelope envelope() {
+        return new Envelope(new Mailbox("\"odd user\"", "example.com"),
+                new MailParameters(BodyType.EIGHT_BIT_MIME, true, 1234, DsnRet.HDRS, "Env+2BId", "<>", false),
+                List.of(new Recipient(new Mailbox("bob", "example.org"), Set.of(DsnNotify.SUCCESS, DsnNotify.FAILURE), "rfc822;Bob@Example.org"),
+                        Recipient.of(new Mailbox("用户", "例子.测试"))));
+    }
+
+    @Test
+    void aCommittedMessageReadsBackWithItsEnvelopeAndExactContent() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        byte[] content = "Subject: x\r\n\r\nbody \u00e9\r\n".getBytes(StandardCharsets.UTF_8);
+        SpoolWriter w = spool.create(envelope(), "alice@example.com");
+        w.content().write(content);
+        w.commit();
+        assertThat(spool.list()).containsExactly(w.id());
+        StoredMessage m = spool.read(w.id());
+        assertThat(m.envelope()).isEqualTo(envelope());
+        assertThat(m.authenticatedUser()).isEqualTo("alice@example.com");
+        assertThat(m.size()).isEqualTo(content.length);
+        try (var in = m.openContent()) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        assertThat(m.state().attempts()).isZero();
+        assertThat(Files.list(dir.resolve("incoming"))).isEmpty();
+    }
+
+    @Test
+    void theNullSenderSurvivesTheRoundTrip() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        Envelope env = new Envelope(null, MailParameters.NONE, List.of(Recipient.of(new Mailbox("a", "b.example"))));
+        SpoolWriter w = spool.create(env, null);
+        w.commit();
+        assertThat(spool.read(w.id()).envelope()).isEqualTo(env);
+        assertThat(spool.read(w.id()).authenticatedUser()).isNull();
+    }
+
+    @Test
+    void anAbortedMessageLeavesNothingBehind() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        SpoolWriter w = spool.create(envelope(), null);
+        w.content().write(new byte[100_000]);
+        w.abort();
+        assertThat(spool.list()).isEmpty();
+        assertThat(Files.list(dir.resolve("incoming"))).isEmpty();
+    }
+
+    @Test
+    void recoveryDropsUnacknowledgedFilesAndKeepsCommittedOnes() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        SpoolWriter kept = spool.create(envelope(), null);
+        kept.commit();
+        SpoolWriter crashed = spool.create(envelope(), null);
+        crashed.content().write("partial".getBytes(StandardCharsets.US_ASCII));
+        crashed.content().flush(); // as if the process died here, before commit and before any 250
+        FileSpool again = FileSpool.recover(dir);
+        assertThat(again.list()).containsExactly(kept.id());
+        assertThat(Files.list(dir.resolve("incoming"))).isEmpty();
+    }
+
+    @Test
+    void deliveryStateIsReplacedAndRemovedWithTheMessage() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        SpoolWriter w = spool.create(envelope(), null);
+        w.commit();
+        Instant next = Instant.ofEpochMilli(1_800_000_000_000L);
+        spool.saveState(w.id(), new DeliveryState(3, next, Set.of(1), "451 4.3.0 try later"));
+        DeliveryState s = spool.read(w.id()).state();
+        assertThat(s).isEqualTo(new DeliveryState(3, next, Set.of(1), "451 4.3.0 try later"));
+        spool.remove(w.id());
+        assertThat(spool.list()).isEmpty();
+        assertThat(Files.list(dir.resolve("queue"))).isEmpty();
+    }
+
+    @Test
+    void concurrentCommitsShareDirectorySyncsAndAllSucceed() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        List<Future<String>> ids = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 200; i++) {
+                int n = i;
+                ids.add(pool.submit(() -> {
+                    SpoolWriter w = spool.create(envelope(), null);
+                    w.content().write(("message " + n).getBytes(StandardCharsets.US_ASCII));
+                    w.commit();
+                    return w.id();
+                }));
+            }
+        }
+        Set<String> committed = new HashSet<>();
+        for (Future<String> f : ids) {
+            committed.add(f.get());
+        }
+        assertThat(committed).hasSize(200);
+        assertThat(spool.list()).containsExactlyInAnyOrderElementsOf(committed);
+    }
+
+    @Test
+    void queueIdsAreUniqueAndSortByCreation() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            ids.add(QueueIds.next());
+        }
+        assertThat(new HashSet<>(ids)).hasSize(ids.size());
+        assertThat(ids).allSatisfy(id -> assertThat(QueueIds.isValid(id)).isTrue());
+        List<String> prefixes = ids.stream().map(id -> id.substring(0, 11)).toList();
+        assertThat(prefixes).isSorted();
+    }
+}
