@@ -66,10 +66,12 @@ class RelayTest {
             assertThat(Files.list(mr.spoolQueue()).filter(p -> !p.toString().endsWith(".state")).count()).isEqualTo(1);
         }
         SinkServer up = SinkServer.start(SinkServer.SinkSettings.defaults().withPort(port));
-        try (var server = dev.mailroom.server.MailroomServer.start(dev.mailroom.config.ConfigLoader.load(config))) {
+        var server = dev.mailroom.server.MailroomServer.start(dev.mailroom.config.ConfigLoader.load(config));
+        try {
             var m = up.awaitCount(1, Duration.ofSeconds(20)).getFirst();
             assertThat(m.text()).contains("Subject: survives restart");
         } finally {
+            server.close();
             up.close();
         }
     }
