@@ -38,8 +38,13 @@ final class MailroomProcess implements AutoCloseable {
     }
 
     static MailroomProcess start(Path workDir, String... args) throws IOException {
+        return startWithJvmOptions(workDir, List.of(), args);
+    }
+
+    static MailroomProcess startWithJvmOptions(Path workDir, List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
