@@ -56,8 +56,9 @@ class ParametersTest {
     }
 
     @Test
-    @Disabled("relay (not engine): NOTIFY is kept as an EnumSet, so the keyword case and order the client sent are "
-            + "not passed on byte-exact; DSN-04 asks for the parameters unchanged, case included")
+    @Disabled("not the engine: envelope.Recipient keeps NOTIFY as an EnumSet and smtp.client.SmtpClient writes it "
+            + "upper-case in a fixed order, so NOTIFY=delay,Success reaches the next hop as NOTIFY=SUCCESS,DELAY; "
+            + "DSN-04 asks for NOTIFY unchanged, case included (ENVID, RET, ORCPT are byte-exact)")
     void DSN_04_notifyCaseIsPassedUnchanged() throws Exception {
         ReceivedMessage m = submit("MAIL FROM:<a@example.com>", "RCPT TO:<b@remote.example> NOTIFY=delay,Success");
         assertThat(m.rcptParams().getFirst()).contains("NOTIFY=delay,Success");
