@@ -66,6 +66,9 @@ final class AuthExchange {
                         session.reply(SmtpReply.plain(334, Base64.getEncoder().encodeToString(c.data())));
                         session.flush();
                         response = readResponse();
+                        if (response == null) {
+                            return; // the session is closing
+                        }
                     }
                     case SaslStep.Success s -> {
                         SmtpReply refused = auth.refusal(session, s.authenticatedUser());
@@ -104,11 +107,18 @@ final class AuthExchange {
         }
     }
 
+    /** The decoded response, or null when the session has been closed (bare CR or LF). */
     private byte[] readResponse() throws IOException, SmtpException {
         SmtpInput.Line line = session.input().readLine(session.settings().authLineLimit());
         switch (line.framing()) {
             case EOF -> throw new IOException("connection closed during AUTH");
-            case BARE_NEWLINE -> throw new SmtpException(550, "5.5.2", "Bare CR or LF received");
+            case BARE_NEWLINE -> {
+                // RFC 5321 section 2.3.8: only CRLF ends a line. As for commands and data (DATA-03), a bare
+                // CR or LF gets 550 and the connection closes: the client's framing cannot be trusted, and
+                // what follows the bare LF must never be read as the next command.
+                session.closeWith(SmtpReply.of(550, "5.5.2", "Bare CR or LF received; lines must end with CRLF"));
+                return null;
+            }
             case TOO_LONG -> throw new SmtpException(500, "5.5.6", "Authentication exchange line is too long"); // AUTH-12
             default -> {
             }
