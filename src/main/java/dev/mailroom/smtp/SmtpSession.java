@@ -205,7 +205,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
         } catch (SmtpException e) {
             SmtpReply r = e.reply();
-            if (r.code() >= 500) {
+            if (r.code() >= 400) { // RFC 6409 section 5.2: log every rejection
                 EventLog.info("reject", "session", id, "client", address(client()), "user", authUser,
                         "command", verb, "code", r.code(), "status", r.enhanced(), "reason", r.lines().getFirst());
             }
