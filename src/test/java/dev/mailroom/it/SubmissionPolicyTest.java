@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * RFC 6409 submission policy, one test per rule, on 587 (STARTTLS) and 465 (implicit TLS), with DATA and
  * BDAT (MSA-01/02): the same checks must fire on every path. Default configuration (unqualified = complete).
  */
-class SubmissionPolicyIT {
+class SubmissionPolicyTest {
     @TempDir
     static Path dir;
     static MailroomFixture mr;

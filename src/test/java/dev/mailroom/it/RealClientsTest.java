@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * implicit TLS, AUTH PLAIN and LOGIN. Each message must arrive with Received, Date and Message-ID added and
  * otherwise byte-identical.
  */
-class RealClientsIT {
+class RealClientsTest {
     @TempDir
     static Path dir;
     static MailroomFixture mr;

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The spool and the relay: 250 only once stored (SMTP-30), restart, retries, partial failure, concurrency. */
-class DurabilityRelayIT {
+class DurabilityRelayTest {
     @TempDir
     Path dir;
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The configurable parts of the policy: unqualified = "reject", aliases, received_client_ip. */
-class PolicyOptionsIT {
+class PolicyOptionsTest {
     @TempDir
     static Path dir;
     static MailroomFixture mr;

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * RFC 6409 section 8 fix-ups are the only change: the relayed bytes equal the submitted bytes once the
  * prepended Received and the appended Date/Message-ID/Sender are taken out (HDR-10, MSA-22, MSA-29).
  */
-class FixupsByteExactIT {
+class FixupsByteExactTest {
     @TempDir
     static Path dir;
     static MailroomFixture mr;
