@@ -207,20 +207,30 @@ final class SubmissionFixups {
                 case NONE -> throw new SmtpException(550, "5.7.1", "From: address <" + author + "> not permitted for user " + user);
             }
         }
-        if (!needSender) {
-            return;
-        }
         Mailbox own = ownAddress(user);
         Optional<HeaderField> sender = header.first("Sender");
+        if (!needSender) {
+            // RFC 6409 section 8.1: Sender: names the transmitter, and that is the authenticated user. A
+            // Sender: the client wrote naming someone else is replaced, as on the on-behalf path below.
+            if (sender.isPresent() && !namesUser(sender.get(), user, utf8)) {
+                header.replace(sender.get(), HeaderField.of("Sender", own.address()));
+            }
+            return;
+        }
         if (sender.isPresent()) {
-            List<HeaderAddress> given = parse(sender.get(), utf8);
-            if (given.size() == 1 && rights.rightFor(user, qualification.qualify(given.getFirst().mailbox())) == SenderRight.OWN) {
+            if (namesUser(sender.get(), user, utf8)) {
                 return; // the user named themself already
             }
             header.replace(sender.get(), HeaderField.of("Sender", own.address()));
         } else {
             header.append(HeaderField.of("Sender", own.address()));
         }
+    }
+
+    /** True if the field holds exactly one mailbox and it is one of the user's own addresses. */
+    private boolean namesUser(HeaderField field, String user, boolean utf8) throws SmtpException {
+        List<HeaderAddress> given = parse(field, utf8);
+        return given.size() == 1 && rights.rightFor(user, qualification.qualify(given.getFirst().mailbox())) == SenderRight.OWN;
     }
 
     private Mailbox ownAddress(String user) {

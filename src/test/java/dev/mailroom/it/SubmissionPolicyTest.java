@@ -274,6 +274,20 @@ class SubmissionPolicyTest {
         assertThat(p.field("Sender")).isEqualTo("alice@example.com");
     }
 
+    @ParameterizedTest
+    @MethodSource("paths")
+    void MSA_23_foreignSenderIsReplacedEvenWhenTheAuthorIsTheUser(Port port, Mode mode) throws Exception {
+        String m = marker();
+        try (SmtpTestClient c = Submit.alice(mr, port)) {
+            Submit.send(c, mode, "alice@example.com", List.of("carol@remote.example"),
+                    msg("From: alice@example.com\r\nSender: Bob <bob@example.com>\r\n", m));
+        }
+        Parts p = Parts.of(Submit.awaitMarker(mr.sink, m).data());
+        // RFC 6409 section 8.1: the transmitter named in Sender: is the authenticated user, never someone else
+        assertThat(p.count("Sender")).isEqualTo(1);
+        assertThat(p.field("Sender")).isEqualTo("alice@example.com");
+    }
+
     // ---- message-data errors: 554 5.6.0 after the final dot ----
 
     @ParameterizedTest
