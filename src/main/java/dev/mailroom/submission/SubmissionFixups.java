@@ -100,10 +100,90 @@ final class SubmissionFixups {
             changed |= !q.equals(a.mailbox());
         }
         if (changed) {
-            String value = field.value();
-            String rewritten = HeaderAddressParser.rewrite(value, addresses, qualification::qualify);
-            header.replace(field, HeaderField.of(field.name(), rewritten));
+            HeaderField completed = completeInPlace(field, addresses);
+            if (completed == null) {
+                String rewritten = HeaderAddressParser.rewrite(field.value(), addresses, qualification::qualify);
+                completed = HeaderField.of(field.name(), rewritten);
+            }
+            header.replace(field, completed);
         }
+    }
+
+    /**
+     * Completes the unqualified addresses of a field by inserting {@code @domain} right after each addr-spec
+     * in the field's raw bytes, so that folding, comments, spacing and any 8-bit text stay exactly as the
+     * client wrote them (RFC 6409 section 8.8 allows completing the address, nothing more; RFC 5322
+     * section 3.6 and HDR-10: other bytes are not reformatted). Returns null if that is not possible
+     * (an address whose existing domain would change, or a line that would exceed 998 octets); the caller
+     * then rebuilds the field.
+     */
+    private HeaderField completeInPlace(HeaderField field, List<HeaderAddress> addresses) {
+        byte[] raw = field.raw();
+        int colon = 0;
+        while (colon < raw.length && raw[colon] != ':') {
+            colon++;
+        }
+        int end = raw.length >= 2 && raw[raw.length - 2] == '\r' && raw[raw.length - 1] == '\n' ? raw.length - 2 : raw.length;
+        int i = colon + 1;
+        while (i < end && (raw[i] == ' ' || raw[i] == '\t')) {
+            i++;
+        }
+        // The unfolded value exactly as HeaderField.value() builds it, with each byte's position in raw.
+        byte[] buf = new byte[Math.max(0, end - i)];
+        int[] position = new int[buf.length];
+        int n = 0;
+        for (; i < end; i++) {
+            if (raw[i] == '\r' && i + 1 < end && raw[i + 1] == '\n') {
+                i++;
+                continue;
+            }
+            position[n] = i;
+            buf[n++] = raw[i];
+        }
+        String value = field.value();
+        boolean utf8 = new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8).equals(value);
+        int[] byteOf = new int[value.length() + 1];
+        int b = 0;
+        for (int c = 0; c < value.length(); c++) {
+            byteOf[c] = b;
+            char ch = value.charAt(c);
+            b += !utf8 || ch < 0x80 ? 1 : ch < 0x800 || Character.isSurrogate(ch) ? 2 : 3;
+        }
+        byteOf[value.length()] = b;
+        if (b != n) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(raw.length + 32);
+        int copied = 0;
+        List<HeaderAddress> sorted = addresses.stream().sorted(java.util.Comparator.comparingInt(HeaderAddress::start)).toList();
+        for (HeaderAddress a : sorted) {
+            Mailbox q = qualification.qualify(a.mailbox());
+            if (q == null || q.equals(a.mailbox())) {
+                continue;
+            }
+            if (a.mailbox().domain() != null || !q.localPart().equals(a.mailbox().localPart()) || a.end() <= a.start()) {
+                return null;
+            }
+            int insertAt = position[byteOf[a.end()] - 1] + 1; // just after the addr-spec's last byte
+            if (insertAt < copied) {
+                return null;
+            }
+            out.write(raw, copied, insertAt - copied);
+            out.writeBytes(("@" + q.domain()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            copied = insertAt;
+        }
+        out.write(raw, copied, raw.length - copied);
+        byte[] result = out.toByteArray();
+        int lineStart = 0;
+        for (int k = 0; k < result.length; k++) {
+            if (result[k] == '\n') {
+                if (k - 1 - lineStart > HeaderField.HARD_LINE_LIMIT) {
+                    return null;
+                }
+                lineStart = k + 1;
+            }
+        }
+        return new HeaderField(field.name(), result);
     }
 
     /** RFC 6409 section 6.1 and 8.1; RFC 5322 section 3.6.2 for more than one author. */
@@ -127,20 +207,30 @@ final class SubmissionFixups {
                 case NONE -> throw new SmtpException(550, "5.7.1", "From: address <" + author + "> not permitted for user " + user);
             }
         }
-        if (!needSender) {
-            return;
-        }
         Mailbox own = ownAddress(user);
         Optional<HeaderField> sender = header.first("Sender");
+        if (!needSender) {
+            // RFC 6409 section 8.1: Sender: names the transmitter, and that is the authenticated user. A
+            // Sender: the client wrote naming someone else is replaced, as on the on-behalf path below.
+            if (sender.isPresent() && !namesUser(sender.get(), user, utf8)) {
+                header.replace(sender.get(), HeaderField.of("Sender", own.address()));
+            }
+            return;
+        }
         if (sender.isPresent()) {
-            List<HeaderAddress> given = parse(sender.get(), utf8);
-            if (given.size() == 1 && rights.rightFor(user, qualification.qualify(given.getFirst().mailbox())) == SenderRight.OWN) {
+            if (namesUser(sender.get(), user, utf8)) {
                 return; // the user named themself already
             }
             header.replace(sender.get(), HeaderField.of("Sender", own.address()));
         } else {
             header.append(HeaderField.of("Sender", own.address()));
         }
+    }
+
+    /** True if the field holds exactly one mailbox and it is one of the user's own addresses. */
+    private boolean namesUser(HeaderField field, String user, boolean utf8) throws SmtpException {
+        List<HeaderAddress> given = parse(field, utf8);
+        return given.size() == 1 && rights.rightFor(user, qualification.qualify(given.getFirst().mailbox())) == SenderRight.OWN;
     }
 
     private Mailbox ownAddress(String user) {

@@ -26,6 +26,7 @@ final class SubmissionReceiver implements MessageReceiver {
     private boolean inBody;
     private int endMatch; // how much of CRLF CRLF has been seen at the end of the buffered header
     private SmtpException rejection;
+    private IOException storageError; // the first failed write into the spool: never commit after one
 
     SubmissionReceiver(SpoolWriter writer, SubmissionFixups fixups, int maxHeaderSection) {
         this.writer = writer;
@@ -50,6 +51,19 @@ final class SubmissionReceiver implements MessageReceiver {
             if (rejection != null) {
                 return;
             }
+            if (storageError != null) {
+                throw storageError;
+            }
+            try {
+                split(b, off, len);
+            } catch (IOException e) {
+                // RFC 5321 section 4.2.5: a message that was not stored completely must not be committed.
+                storageError = e;
+                throw e;
+            }
+        }
+
+        private void split(byte[] b, int off, int len) throws IOException {
             if (inBody) {
                 writer.content().write(b, off, len);
                 return;
@@ -59,7 +73,7 @@ final class SubmissionReceiver implements MessageReceiver {
             if (header.size() == 0 && endMatch == 0 && len >= 2 && b[off] == '\r' && b[off + 1] == '\n') {
                 endMatch = 4;
                 i = off + 2;
-                startBody(new byte[0], b, i, off + len);
+                startBody(new byte[0], true, b, i, off + len);
                 return;
             }
             for (; i < off + len; i++) {
@@ -74,7 +88,7 @@ final class SubmissionReceiver implements MessageReceiver {
                     byte[] raw = header.toByteArray();
                     // hand over the header section without its terminating empty line
                     byte[] section = java.util.Arrays.copyOf(raw, raw.length - 2);
-                    startBody(section, b, i + 1, off + len);
+                    startBody(section, true, b, i + 1, off + len);
                     return;
                 }
             }
@@ -85,15 +99,18 @@ final class SubmissionReceiver implements MessageReceiver {
         }
     }
 
-    private void startBody(byte[] headerSection, byte[] rest, int from, int to) throws IOException {
+    /** @param separator write the empty line that ends the header section (only if the client sent one) */
+    private void startBody(byte[] headerSection, boolean separator, byte[] rest, int from, int to) throws IOException {
         inBody = true;
         header.reset();
         try {
             byte[] fixed = fixups.apply(headerSection);
             OutputStream out = writer.content();
             out.write(fixed);
-            out.write('\r');
-            out.write('\n');
+            if (separator) {
+                out.write('\r');
+                out.write('\n');
+            }
             out.write(rest, from, to - from);
         } catch (SmtpException e) {
             rejection = e;
@@ -112,7 +129,16 @@ final class SubmissionReceiver implements MessageReceiver {
                     raw[raw.length - 2] = '\r';
                     raw[raw.length - 1] = '\n';
                 }
-                startBody(raw, new byte[0], 0, 0);
+                // A message may be a header section alone (RFC 5322 section 3.5: the body is optional); add
+                // only the fields, not an empty line the client never sent.
+                try {
+                    startBody(raw, false, new byte[0], 0, 0);
+                } catch (IOException e) {
+                    storageError = e;
+                }
+            }
+            if (storageError != null) {
+                throw storageError;
             }
             if (rejection == null && longestLine > 998) {
                 // RFC 5322 section 2.1.1 (SMTP-26): the MSA refuses lines over 998 characters.
