@@ -4,7 +4,6 @@ import dev.mailroom.address.AddressException;
 import dev.mailroom.address.Mailbox;
 import dev.mailroom.address.Xtext;
 import dev.mailroom.envelope.BodyType;
-import dev.mailroom.envelope.DsnNotify;
 import dev.mailroom.envelope.DsnRet;
 import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
@@ -25,7 +24,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -310,9 +308,8 @@ public final class FileSpool implements Spool {
         }
         for (Recipient r : env.recipients()) {
             sb.append("rcpt ").append(Xtext.encode(r.mailbox().address()));
-            if (!r.notifyOn().isEmpty()) {
-                sb.append(" notify=");
-                sb.append(String.join(",", r.notifyOn().stream().map(Enum::name).sorted().toList()));
+            if (r.notifyParam() != null) {
+                sb.append(" notify=").append(r.notifyParam());
             }
             if (r.orcpt() != null) {
                 sb.append(" orcpt=").append(r.orcpt());
@@ -386,13 +383,11 @@ public final class FileSpool implements Spool {
 
     private static Recipient recipient(String value) throws AddressException {
         String[] parts = value.split(" ");
-        Set<DsnNotify> notify = EnumSet.noneOf(DsnNotify.class);
+        String notify = null;
         String orcpt = null;
         for (int i = 1; i < parts.length; i++) {
             if (parts[i].startsWith("notify=")) {
-                for (String n : parts[i].substring(7).split(",")) {
-                    notify.add(DsnNotify.valueOf(n));
-                }
+                notify = parts[i].substring(7);
             } else if (parts[i].startsWith("orcpt=")) {
                 orcpt = parts[i].substring(6);
             }

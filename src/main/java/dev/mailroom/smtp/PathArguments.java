@@ -131,7 +131,7 @@ final class PathArguments {
             }
             throw new SmtpException(501, "5.1.3", "Bad recipient address syntax: " + e.reason());
         }
-        Set<DsnNotify> notify = EnumSet.noneOf(DsnNotify.class);
+        String notify = null;
         String orcpt = null;
         Set<String> seen = new HashSet<>();
         for (String param : splitParameters(paramText)) {
@@ -145,7 +145,8 @@ final class PathArguments {
                 throw unrecognised(key);
             }
             if (key.equals("NOTIFY")) {
-                notify = parseNotify(value);
+                parseNotify(value); // validated; kept verbatim for the next hop (RFC 3461 5.2.1)
+                notify = value;
             } else {
                 orcpt = parseOrcpt(value);
             }

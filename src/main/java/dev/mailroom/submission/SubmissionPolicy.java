@@ -81,7 +81,7 @@ public final class SubmissionPolicy implements MailPolicy {
             // RFC 6409 section 6.4 (MSA-19): without AUTH only postmaster of our own domains, never relaying.
             throw new SmtpException(530, "5.7.0", "Authentication required");
         }
-        Recipient qualified = new Recipient(to, recipient.notifyOn(), recipient.orcpt());
+        Recipient qualified = recipient.withMailbox(to);
         List<String> targets = settings.aliases().get(to.key().toLowerCase(Locale.ROOT));
         if (targets == null) {
             return List.of(qualified);
@@ -90,7 +90,7 @@ public final class SubmissionPolicy implements MailPolicy {
         String orcpt = recipient.orcpt() != null ? recipient.orcpt() : "rfc822;" + Xtext.encode(to.address());
         List<Recipient> expanded = new ArrayList<>();
         for (String target : targets) {
-            expanded.add(new Recipient(parseTarget(target), recipient.notifyOn(), orcpt));
+            expanded.add(new Recipient(parseTarget(target), recipient.notifyParam(), orcpt));
         }
         return expanded;
     }

@@ -7,7 +7,6 @@ import dev.mailroom.sink.ReceivedMessage;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,9 +55,6 @@ class ParametersTest {
     }
 
     @Test
-    @Disabled("not the engine: envelope.Recipient keeps NOTIFY as an EnumSet and smtp.client.SmtpClient writes it "
-            + "upper-case in a fixed order, so NOTIFY=delay,Success reaches the next hop as NOTIFY=SUCCESS,DELAY; "
-            + "DSN-04 asks for NOTIFY unchanged, case included (ENVID, RET, ORCPT are byte-exact)")
     void DSN_04_notifyCaseIsPassedUnchanged() throws Exception {
         ReceivedMessage m = submit("MAIL FROM:<a@example.com>", "RCPT TO:<b@remote.example> NOTIFY=delay,Success");
         assertThat(m.rcptParams().getFirst()).contains("NOTIFY=delay,Success");

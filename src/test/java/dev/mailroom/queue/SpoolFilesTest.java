@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailroom.address.Mailbox;
 import dev.mailroom.envelope.BodyType;
-import dev.mailroom.envelope.DsnNotify;
 import dev.mailroom.envelope.DsnRet;
 import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
@@ -30,7 +29,7 @@ class SpoolFilesTest {
     private static Envelope envelope() {
         return new Envelope(new Mailbox("\"odd user\"", "example.com"),
                 new MailParameters(BodyType.EIGHT_BIT_MIME, true, 1234, DsnRet.HDRS, "Env+2BId", "<>", false),
-                List.of(new Recipient(new Mailbox("bob", "example.org"), Set.of(DsnNotify.SUCCESS, DsnNotify.FAILURE), "rfc822;Bob@Example.org"),
+                List.of(new Recipient(new Mailbox("bob", "example.org"), "success,FAILURE", "rfc822;Bob@Example.org"),
                         Recipient.of(new Mailbox("用户", "例子.测试"))));
     }
 

@@ -49,7 +49,7 @@ class SubmissionUnitTest {
     }
 
     static final Envelope ENVELOPE = new Envelope(new Mailbox("alice", "example.com"), MailParameters.NONE,
-            List.of(new Recipient(new Mailbox("carol", "remote.example"), Set.of(), null)));
+            List.of(new Recipient(new Mailbox("carol", "remote.example"), null, null)));
 
     static SubmissionFixups fixups(String queueId) {
         return new SubmissionFixups(SETTINGS, RIGHTS, new Qualification(SETTINGS), new Session("alice@example.com"),

@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -307,7 +306,7 @@ public final class SmtpClient implements Closeable {
      *       offered, since DATA cannot carry it unchanged.</li>
      *   <li>SMTPUTF8 when the message needs it and it is offered (RFC 6531 section 3.4).</li>
      *   <li>RET, ENVID, NOTIFY and ORCPT only when DSN is offered (RFC 3461 section 5.2.1), ENVID and ORCPT
-     *       byte for byte (DSN-04). NOTIFY values come from a set, so they go out in a fixed order.</li>
+     *       NOTIFY byte for byte (DSN-04).</li>
      *   <li>AUTH=&lt;&gt; when AUTH is offered: as a relay we cannot vouch for the submitter to the next
      *       hop (RFC 4954 section 5, AUTH-19). {@link MailParameters#auth()} is not passed on.</li>
      *   <li>REQUIRETLS when requested and offered (RFC 8689 section 4.2); whether to relay at all without
@@ -550,9 +549,8 @@ public final class SmtpClient implements Closeable {
     private static String rcptCommand(Recipient r, Capabilities caps) {
         StringBuilder sb = new StringBuilder("RCPT TO:<").append(r.mailbox().address()).append('>');
         if (caps.has("DSN")) {
-            if (!r.notifyOn().isEmpty()) {
-                sb.append(" NOTIFY=").append(r.notifyOn().stream().sorted()
-                        .map(Enum::name).collect(Collectors.joining(",")));
+            if (r.notifyParam() != null) {
+                sb.append(" NOTIFY=").append(r.notifyParam());
             }
             if (r.orcpt() != null) {
                 sb.append(" ORCPT=").append(r.orcpt());

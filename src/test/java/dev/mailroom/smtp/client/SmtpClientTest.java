@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailroom.address.Mailbox;
 import dev.mailroom.envelope.BodyType;
-import dev.mailroom.envelope.DsnNotify;
 import dev.mailroom.envelope.DsnRet;
 import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -135,9 +133,9 @@ class SmtpClientTest {
 
     private static Envelope dsnEnvelope() {
         MailParameters params = new MailParameters(null, false, -1, DsnRet.HDRS, "QQ314159+2Bx.Ab", null, false);
-        Recipient r1 = new Recipient(mbox("Bob@example.net"), Set.of(DsnNotify.DELAY, DsnNotify.FAILURE, DsnNotify.SUCCESS),
+        Recipient r1 = new Recipient(mbox("Bob@example.net"), "Delay,failure,SUCCESS",
                 "rfc822;Bob+2B@Example.NET");
-        Recipient r2 = new Recipient(mbox("carol@example.net"), Set.of(DsnNotify.NEVER), null);
+        Recipient r2 = new Recipient(mbox("carol@example.net"), "NEVER", null);
         Recipient r3 = Recipient.of(mbox("dave@example.net"));
         return new Envelope(mbox("alice@example.org"), params, List.of(r1, r2, r3));
     }
@@ -150,7 +148,7 @@ class SmtpClientTest {
         assertThat(m.mailParams()).contains("RET=HDRS", "ENVID=QQ314159+2Bx.Ab");
         assertThat(m.rcptTo()).containsExactly("Bob@example.net", "carol@example.net", "dave@example.net");
         assertThat(m.rcptParams()).containsExactly(
-                List.of("NOTIFY=SUCCESS,FAILURE,DELAY", "ORCPT=rfc822;Bob+2B@Example.NET"),
+                List.of("NOTIFY=Delay,failure,SUCCESS", "ORCPT=rfc822;Bob+2B@Example.NET"),
                 List.of("NOTIFY=NEVER"),
                 List.of());
     }
