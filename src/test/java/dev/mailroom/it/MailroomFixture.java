@@ -53,17 +53,22 @@ public final class MailroomFixture implements AutoCloseable {
 
     /** A server whose smarthost is a port where nothing may listen (the fixture's own sink is unused). */
     public static MailroomFixture startWithRelayPort(Path dir, int relayPort) throws Exception {
-        return start(dir, SinkServer.SinkSettings.defaults(), "", "", relayPort);
+        return start(dir, SinkServer.SinkSettings.defaults(), "", "", "", relayPort);
     }
 
     /** @param relayToml more keys for the [relay] table (tls, username, ...) */
     public static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml,
                                         String relayToml) throws Exception {
-        return start(dir, sinkSettings, extraToml, relayToml, -1);
+        return start(dir, sinkSettings, extraToml, relayToml, "", -1);
+    }
+
+    /** @param authToml more keys for the [auth] table (throttle limits, ...) */
+    public static MailroomFixture startWithAuth(Path dir, String authToml) throws Exception {
+        return start(dir, SinkServer.SinkSettings.defaults(), "", "", authToml, -1);
     }
 
     private static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml,
-                                         String relayToml, int relayPort) throws Exception {
+                                         String relayToml, String authToml, int relayPort) throws Exception {
         SinkServer sink = SinkServer.start(sinkSettings);
         Path config = dir.resolve("mailroom.toml");
         String toml = """
@@ -96,16 +101,13 @@ public final class MailroomFixture implements AutoCloseable {
                 tls = "starttls"
                 postmaster_without_auth = true
 
-                [auth]
-                argon2_memory_kib = 1024
-                argon2_iterations = 1
-
                 [relay]
                 host = "127.0.0.1"
                 port = %d
                 retry_initial_seconds = 1
                 retry_max_seconds = 2
-                """.formatted(relayPort > 0 ? relayPort : sink.port()) + relayToml + extraToml;
+                """.formatted(relayPort > 0 ? relayPort : sink.port()) + relayToml
+                + "\n[auth]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n" + authToml + extraToml;
         Files.writeString(config, toml);
         UsersFile users = new UsersFile(dir.resolve("data/users"), new PasswordHasher(TEST_ARGON2));
         Files.createDirectories(dir.resolve("data"));

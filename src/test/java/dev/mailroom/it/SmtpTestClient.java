@@ -64,6 +64,14 @@ public final class SmtpTestClient implements Closeable {
         return new SmtpTestClient(new Socket("127.0.0.1", port));
     }
 
+    /** Connects from a chosen loopback address (127.0.0.0/8), so tests can stand for different clients. */
+    public static SmtpTestClient connectFrom(String localAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new java.net.InetSocketAddress(localAddress, 0));
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        return new SmtpTestClient(s);
+    }
+
     /** Connects with TLS from the first byte (port 465 style). */
     public static SmtpTestClient connectTls(int port) throws IOException {
         Socket plain = new Socket("127.0.0.1", port);
