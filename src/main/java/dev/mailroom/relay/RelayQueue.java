@@ -80,25 +80,34 @@ public final class RelayQueue implements Closeable {
         }
     }
 
+    /** Smarthost connections idle longer than this are closed (smtp servers time out idle clients). */
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private void work() {
-        while (!closed) {
-            Due next;
-            try {
-                next = due.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            scheduled.remove(next.id);
-            try {
-                attempt(next.id);
-            } catch (IOException | RuntimeException e) {
-                EventLog.warn("relay-error", "queue", next.id, "error", e.toString());
-                schedule(next.id, clock.instant().plus(backoff.initial()));
+        try (SmarthostDelivery.Connection connection = delivery.newConnection()) {
+            while (!closed) {
+                Due next;
+                try {
+                    next = due.poll(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                connection.closeIfIdle(IDLE_NANOS);
+                if (next == null) {
+                    continue;
+                }
+                scheduled.remove(next.id);
+                try {
+                    attempt(connection, next.id);
+                } catch (IOException | RuntimeException e) {
+                    EventLog.warn("relay-error", "queue", next.id, "error", e.toString());
+                    schedule(next.id, clock.instant().plus(backoff.initial()));
+                }
             }
         }
     }
 
-    private void attempt(String id) throws IOException {
+    private void attempt(SmarthostDelivery.Connection connection, String id) throws IOException {
         StoredMessage message = spool.read(id);
         DeliveryState state = message.state();
         List<Integer> pending = new ArrayList<>();
@@ -107,7 +116,7 @@ public final class RelayQueue implements Closeable {
                 pending.add(i);
             }
         }
-        DeliveryOutcome outcome = pending.isEmpty() ? new DeliveryOutcome(Map.of(), null) : delivery.deliver(message, pending);
+        DeliveryOutcome outcome = pending.isEmpty() ? new DeliveryOutcome(Map.of(), null) : delivery.deliver(connection, message, pending);
         Set<Integer> done = new HashSet<>(state.done());
         String lastError = outcome.sessionError();
         for (var e : outcome.replies().entrySet()) {

@@ -33,16 +33,73 @@ final class SmarthostDelivery {
         this.tlsFactory = settings.verifyCertificate() ? ClientTls.verifying(settings.trustedCa()) : ClientTls.insecure();
     }
 
-    DeliveryOutcome deliver(StoredMessage message, List<Integer> pending) {
+    /**
+     * One worker's connection to the smarthost, kept open between messages as Postfix's connection cache
+     * does: a busy queue then costs one SMTP transaction per message, not a TCP connection, a TLS handshake
+     * and an AUTH each. Not thread-safe: one per worker.
+     */
+    final class Connection implements AutoCloseable {
+        private SmtpClient client;
+        private long lastUsed;
+
+        /** Closes the connection if it has been idle longer than the limit (before the server drops it). */
+        void closeIfIdle(long idleNanos) {
+            if (client != null && System.nanoTime() - lastUsed > idleNanos) {
+                close();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (client != null) {
+                client.quit();
+                client = null;
+            }
+        }
+    }
+
+    Connection newConnection() {
+        return new Connection();
+    }
+
+    DeliveryOutcome deliver(Connection connection, StoredMessage message, List<Integer> pending) {
+        Map<Integer, SmtpReply> replies = new HashMap<>();
         Envelope full = message.envelope();
         List<Recipient> recipients = new ArrayList<>();
         for (int i : pending) {
             recipients.add(full.recipients().get(i));
         }
         Envelope envelope = new Envelope(full.reversePath(), full.parameters(), recipients);
-        Map<Integer, SmtpReply> replies = new HashMap<>();
-        try (SmtpClient client = SmtpClient.connect(new InetSocketAddress(settings.host(), settings.port()),
-                SmtpClient.ClientSettings.defaults(settings.heloName()))) {
+        boolean reused = connection.client != null;
+        try {
+            if (!reused) {
+                connection.client = open();
+            }
+            TransactionResult result = connection.client.send(envelope, source(message));
+            connection.lastUsed = System.nanoTime();
+            settle(result, pending, replies);
+            return new DeliveryOutcome(replies, null);
+        } catch (SmtpClientException | IOException | UncheckedIOException e) {
+            if (connection.client != null) {
+                connection.client.close();
+                connection.client = null;
+            }
+            if (reused && replies.isEmpty()) {
+                // The cached connection had gone stale (the smarthost timed it out): once more, fresh.
+                return deliver(connection, message, pending);
+            }
+            return new DeliveryOutcome(replies, e instanceof SmtpClientException
+                    ? e.getMessage() : "smarthost " + settings.host() + ":" + settings.port() + ": " + e);
+        } catch (RequiredTlsMissing e) {
+            return new DeliveryOutcome(replies, e.getMessage());
+        }
+    }
+
+    /** Connects, says EHLO, upgrades to TLS by policy and authenticates when configured. */
+    private SmtpClient open() throws IOException, SmtpClientException, RequiredTlsMissing {
+        SmtpClient client = SmtpClient.connect(new InetSocketAddress(settings.host(), settings.port()),
+                SmtpClient.ClientSettings.defaults(settings.heloName()));
+        try {
             Capabilities caps = client.ehlo();
             if (settings.tls() != RelaySettings.TlsPolicy.NONE && caps.has("STARTTLS")) {
                 client.startTls(socket -> {
@@ -55,19 +112,22 @@ final class SmarthostDelivery {
                 });
                 client.ehlo();
             } else if (settings.tls() == RelaySettings.TlsPolicy.REQUIRED) {
-                return new DeliveryOutcome(replies, "smarthost does not offer STARTTLS and TLS is required");
+                throw new RequiredTlsMissing();
             }
             if (settings.username().isPresent()) {
                 client.authPlain(settings.username().get(), settings.password().orElse(""), false);
             }
-            TransactionResult result = client.send(envelope, source(message));
-            settle(result, pending, replies);
+            return client;
+        } catch (IOException | SmtpClientException | RequiredTlsMissing | RuntimeException e) {
             client.quit();
-            return new DeliveryOutcome(replies, null);
-        } catch (SmtpClientException e) {
-            return new DeliveryOutcome(replies, e.getMessage());
-        } catch (IOException | UncheckedIOException e) {
-            return new DeliveryOutcome(replies, "smarthost " + settings.host() + ":" + settings.port() + ": " + e);
+            throw e;
+        }
+    }
+
+    /** The smarthost offers no STARTTLS while the policy requires TLS: defer, never send in clear. */
+    private static final class RequiredTlsMissing extends Exception {
+        RequiredTlsMissing() {
+            super("smarthost does not offer STARTTLS and TLS is required", null, false, false);
         }
     }
 

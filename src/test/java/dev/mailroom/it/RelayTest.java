@@ -41,6 +41,26 @@ class RelayTest {
     }
 
     @Test
+    void consecutiveMessagesReuseOneSmarthostConnection() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        SinkServer.SinkSettings counting = SinkServer.SinkSettings.defaults().withBehaviour(new dev.mailroom.sink.Behaviour() {
+            @Override
+            public dev.mailroom.smtp.SmtpReply onConnect(String hostname) {
+                connections.incrementAndGet();
+                return dev.mailroom.sink.Behaviour.super.onConnect(hostname);
+            }
+        });
+        try (MailroomFixture mr = MailroomFixture.start(dir, counting, "", "concurrency = 1\n")) {
+            for (int i = 1; i <= 5; i++) {
+                submit(mr, "reuse " + i);
+                mr.sink.awaitCount(i, Duration.ofSeconds(20));
+            }
+            assertThat(mr.sink.messages()).hasSize(5);
+            assertThat(connections.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void requiredTlsDefersWhenTheSmarthostOffersNoStartTls() throws Exception {
         try (MailroomFixture mr = MailroomFixture.start(dir, SinkServer.SinkSettings.defaults(), "", "tls = \"required\"\n")) {
             submit(mr, "never in clear");
