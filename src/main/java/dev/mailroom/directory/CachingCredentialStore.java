@@ -4,6 +4,7 @@ import dev.mailroom.sasl.CredentialStore;
 import dev.mailroom.sasl.CredentialStoreUnavailableException;
 import dev.mailroom.sasl.ScramCredentials;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@link UsersFile} with an {@link AuthCache} in front of password verification. SCRAM lookups pass
@@ -13,10 +14,14 @@ public final class CachingCredentialStore implements CredentialStore {
 
     private final UsersFile users;
     private final AuthCache cache;
+    private final ReentrantLock[] stripes = new ReentrantLock[64];
 
     public CachingCredentialStore(UsersFile users, AuthCache cache) {
         this.users = users;
         this.cache = cache;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
     }
 
     @Override
@@ -31,11 +36,23 @@ public final class CachingCredentialStore implements CredentialStore {
         if (cache.isCachedSuccess(username, password, hash)) {
             return true;
         }
-        boolean ok = users.verify(user.get(), password);
-        if (ok) {
-            cache.putSuccess(username, password, hash);
+        // Many sessions of one user logging in at once (a mail client opening several connections, a
+        // restart with a full queue of clients) would each pay the memory-hard hash; one pays it, the
+        // others wait for it and then find the cached success.
+        ReentrantLock lock = stripes[Math.floorMod(username.hashCode(), stripes.length)];
+        lock.lock();
+        try {
+            if (cache.isCachedSuccess(username, password, hash)) {
+                return true;
+            }
+            boolean ok = users.verify(user.get(), password);
+            if (ok) {
+                cache.putSuccess(username, password, hash);
+            }
+            return ok;
+        } finally {
+            lock.unlock();
         }
-        return ok;
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class UsersFile implements CredentialStore {
     /** SCRAM cost for new credentials: RFC 7677 section 4's minimum, as Dovecot uses by default. */
     private static final int SCRAM_ITERATIONS = ScramCredentials.MIN_ITERATIONS;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private final java.util.concurrent.atomic.AtomicLong hashVerifications = new java.util.concurrent.atomic.AtomicLong();
 
     private record Stamp(FileTime mtime, long size, Object fileKey) {
     }
@@ -91,7 +92,13 @@ public final class UsersFile implements CredentialStore {
 
     /** Verifies against the hash of an already looked-up user (used by the caching store). */
     boolean verify(User user, String password) {
+        hashVerifications.incrementAndGet();
         return hasher.verify(password, user.passwordHash());
+    }
+
+    /** How many password hashes this file has checked: the expensive part of a login. */
+    long hashVerifications() {
+        return hashVerifications.get();
     }
 
     @Override
