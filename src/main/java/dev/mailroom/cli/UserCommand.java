@@ -67,10 +67,28 @@ final class UserCommand {
         }
     }
 
-    @Command(name = "add", description = "Add a user (the name is usually the e-mail address).")
-    static final class Add implements Callable<Integer> {
+    /** A user subcommand: loads the configuration, opens the users file, reports config errors with exit 2. */
+    abstract static class UsersFileCommand implements Callable<Integer> {
         @Mixin
         ConfigOption config;
+
+        @Override
+        public final Integer call() throws Exception {
+            UsersFile users;
+            try {
+                users = open(config);
+            } catch (ConfigException e) {
+                System.err.println("mailroom: " + e.getMessage());
+                return Main.CONFIG_ERROR;
+            }
+            return run(users);
+        }
+
+        abstract int run(UsersFile users) throws Exception;
+    }
+
+    @Command(name = "add", description = "Add a user (the name is usually the e-mail address).")
+    static final class Add extends UsersFileCommand {
         @Parameters(index = "0", description = "User name, e.g. alice@example.com")
         String name;
         @Option(names = "--sender", description = "Another address (or @domain) the user may send as; repeatable")
@@ -81,14 +99,7 @@ final class UserCommand {
         boolean stdin;
 
         @Override
-        public Integer call() throws Exception {
-            UsersFile users;
-            try {
-                users = open(config);
-            } catch (ConfigException e) {
-                System.err.println("mailroom: " + e.getMessage());
-                return Main.CONFIG_ERROR;
-            }
+        int run(UsersFile users) throws Exception {
             if (users.find(name).isPresent()) {
                 System.err.println("mailroom: user " + name + " exists; use 'mailroom user passwd'");
                 return 1;
@@ -100,23 +111,14 @@ final class UserCommand {
     }
 
     @Command(name = "passwd", description = "Set a user's password.")
-    static final class Passwd implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
+    static final class Passwd extends UsersFileCommand {
         @Parameters(index = "0")
         String name;
         @Option(names = "--password-stdin", description = "Read the password from standard input")
         boolean stdin;
 
         @Override
-        public Integer call() throws Exception {
-            UsersFile users;
-            try {
-                users = open(config);
-            } catch (ConfigException e) {
-                System.err.println("mailroom: " + e.getMessage());
-                return Main.CONFIG_ERROR;
-            }
+        int run(UsersFile users) throws Exception {
             if (users.find(name).isEmpty()) {
                 System.err.println("mailroom: no user " + name);
                 return 1;
@@ -128,21 +130,12 @@ final class UserCommand {
     }
 
     @Command(name = "del", description = "Delete a user.")
-    static final class Del implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
+    static final class Del extends UsersFileCommand {
         @Parameters(index = "0")
         String name;
 
         @Override
-        public Integer call() throws Exception {
-            UsersFile users;
-            try {
-                users = open(config);
-            } catch (ConfigException e) {
-                System.err.println("mailroom: " + e.getMessage());
-                return Main.CONFIG_ERROR;
-            }
+        int run(UsersFile users) throws Exception {
             if (!users.remove(name)) {
                 System.err.println("mailroom: no user " + name);
                 return 1;
@@ -153,19 +146,10 @@ final class UserCommand {
     }
 
     @Command(name = "list", description = "List users and the addresses they may send as.")
-    static final class ListUsers implements Callable<Integer> {
-        @Mixin
-        ConfigOption config;
+    static final class ListUsers extends UsersFileCommand {
 
         @Override
-        public Integer call() throws Exception {
-            UsersFile users;
-            try {
-                users = open(config);
-            } catch (ConfigException e) {
-                System.err.println("mailroom: " + e.getMessage());
-                return Main.CONFIG_ERROR;
-            }
+        int run(UsersFile users) throws Exception {
             for (User u : users.list()) {
                 Set<String> senders = u.senders();
                 System.out.println(u.name() + (senders.isEmpty() ? "" : " senders=" + String.join(",", senders))

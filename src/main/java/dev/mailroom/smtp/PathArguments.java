@@ -31,21 +31,11 @@ final class PathArguments {
     /** @param arg everything after "MAIL" (e.g. " FROM:<a@b> SIZE=10") */
     static Mail parseMail(String arg, Offered offered) throws SmtpException {
         int at = afterKeyword(arg, "FROM:", "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
-        String paramText;
-        Mailbox from;
         boolean smtputf8 = hasBareKeyword(arg, "SMTPUTF8");
-        try {
-            PathParser.ParsedPath path = PathParser.parse(arg, at,
-                    new PathParser.Options(true, true, offered.smtputf8() && smtputf8));
-            from = path.mailbox();
-            paramText = arg.substring(path.end());
-        } catch (AddressException e) {
-            if (e.utf8Required()) {
-                // RFC 6531 section 3.5 (UTF8-04): a non-ASCII address without the SMTPUTF8 parameter.
-                throw new SmtpException(550, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter");
-            }
-            throw new SmtpException(501, "5.1.7", "Bad sender address syntax: " + e.reason());
-        }
+        PathParser.ParsedPath path = path(arg, at, new PathParser.Options(true, true, offered.smtputf8() && smtputf8),
+                550, "5.1.7", "sender");
+        Mailbox from = path.mailbox();
+        String paramText = arg.substring(path.end());
         BodyType body = null;
         long size = -1;
         DsnRet ret = null;
@@ -119,18 +109,9 @@ final class PathArguments {
     /** @param arg everything after "RCPT" */
     static Recipient parseRcpt(String arg, Offered offered, boolean smtputf8) throws SmtpException {
         int at = afterKeyword(arg, "TO:", "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
-        Mailbox to;
-        String paramText;
-        try {
-            PathParser.ParsedPath path = PathParser.parse(arg, at, new PathParser.Options(false, true, smtputf8));
-            to = path.mailbox();
-            paramText = arg.substring(path.end());
-        } catch (AddressException e) {
-            if (e.utf8Required()) {
-                throw new SmtpException(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter");
-            }
-            throw new SmtpException(501, "5.1.3", "Bad recipient address syntax: " + e.reason());
-        }
+        PathParser.ParsedPath path = path(arg, at, new PathParser.Options(false, true, smtputf8), 553, "5.1.3", "recipient");
+        Mailbox to = path.mailbox();
+        String paramText = arg.substring(path.end());
         String notify = null;
         String orcpt = null;
         Set<String> seen = new HashSet<>();
@@ -152,6 +133,22 @@ final class PathArguments {
             }
         }
         return new Recipient(to, notify, orcpt);
+    }
+
+    /**
+     * The path at {@code at}. Bad syntax is 501 with the sender or recipient enhanced code (RFC 3463 X.1.7,
+     * X.1.3); a non-ASCII address without SMTPUTF8 is 550 at MAIL and 553 at RCPT (RFC 6531 section 3.5).
+     */
+    private static PathParser.ParsedPath path(String arg, int at, PathParser.Options options, int utf8Code,
+                                              String syntaxStatus, String what) throws SmtpException {
+        try {
+            return PathParser.parse(arg, at, options);
+        } catch (AddressException e) {
+            if (e.utf8Required()) {
+                throw new SmtpException(utf8Code, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter");
+            }
+            throw new SmtpException(501, syntaxStatus, "Bad " + what + " address syntax: " + e.reason());
+        }
     }
 
     /** RFC 3461 section 4.1: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
