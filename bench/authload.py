@@ -106,7 +106,7 @@ def session(run, a, ctx, body, auth):
             run.protocol = sock.version()
             c = Conn(sock)
             c.cmd("EHLO loadgen.example.test", 250)
-        c.cmd(auth, 235)
+        c.cmd(auth, a.auth_reply)
         sent = 0
         while True:
             c.cmd("MAIL FROM:<%s>" % a.sender, 250)
@@ -182,6 +182,8 @@ def main():
     p.add_argument("--password", default="bench-password")
     p.add_argument("--from", dest="sender", default="sender@example.test")
     p.add_argument("--to", dest="rcpt", default="rcpt@example.test")
+    p.add_argument("--auth-reply", type=int, default=235,
+                   help="reply code expected for AUTH (250 for smtp-sink, which treats AUTH as any command)")
     p.add_argument("--warmup", type=int, default=0)
     p.add_argument("--max-seconds", type=float, default=300)
     a = p.parse_args()
