@@ -3,10 +3,12 @@ package dev.mailroom.tls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -267,8 +269,10 @@ public final class ServerTls {
             // a key. With a single entry it still returns that entry for any SNI name or none (TLS-15).
             KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
             kmf.init(store, STORE_PASSWORD);
+            X509ExtendedKeyManager chooser = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            ctx.init(new KeyManager[] {new InMemoryKeyManager(chooser, key, chain.toArray(X509Certificate[]::new))},
+                    null, null);
             return new Loaded(ctx, leaf, forwardSecretSuites(ctx), fingerprint);
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsConfigException(keyFile, "cannot build TLS context: " + e.getMessage(), e);
