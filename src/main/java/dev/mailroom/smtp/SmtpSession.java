@@ -286,7 +286,6 @@ public final class SmtpSession implements SessionInfo, Runnable {
         PathArguments.Mail mail = PathArguments.parseMail(arg, offered());
         var from = policy.mail(this, mail.reversePath(), mail.parameters());
         transaction = new Transaction(from, mail.parameters());
-        EventLog.info("mail", "session", id, "from", from == null ? "<>" : from.address());
         reply(SmtpReply.of(250, "2.1.0", "Sender <" + (from == null ? "" : from.address()) + "> OK"));
     }
 
