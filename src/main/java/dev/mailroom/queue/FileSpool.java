@@ -86,7 +86,7 @@ public final class FileSpool implements Spool {
         String id = QueueIds.next();
         Path file = incoming.resolve(id);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 16 * 1024);
         try {
             out.write(encodeEnvelope(envelope, authenticatedUser, Instant.now()));
         } catch (IOException e) {
@@ -177,7 +177,8 @@ public final class FileSpool implements Spool {
         }
         Path file = queue.resolve(id);
         ParsedHeader header;
-        try (InputStream in = Files.newInputStream(file)) {
+        // Buffered: the envelope is parsed byte by byte, and a system call per byte is what it must not cost.
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 4096)) {
             header = parseEnvelope(in, id);
         }
         DeliveryState state = readState(id, header.created());

@@ -17,6 +17,7 @@ import java.util.Locale;
  * (package {@code sasl}) see only decoded bytes.
  */
 final class AuthExchange {
+    private static final java.util.regex.Pattern BASE64 = java.util.regex.Pattern.compile("[A-Za-z0-9+/]*={0,2}");
     private final SmtpSession session;
     private final AuthService auth;
 
@@ -135,7 +136,7 @@ final class AuthExchange {
         if (text.isEmpty()) {
             return new byte[0];
         }
-        if (!text.matches("[A-Za-z0-9+/]*={0,2}") || text.length() % 4 != 0) {
+        if (!BASE64.matcher(text).matches() || text.length() % 4 != 0) {
             throw new SmtpException(501, "5.5.2", "Invalid base64 data");
         }
         try {

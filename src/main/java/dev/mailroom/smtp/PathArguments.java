@@ -13,6 +13,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Parses the arguments of MAIL FROM and RCPT TO: the path (RFC 5321 section 4.1.2) and the ESMTP
@@ -24,6 +25,10 @@ final class PathArguments {
     record Offered(boolean dsn, boolean smtputf8, boolean binarymime, long maxSize) {}
 
     record Mail(Mailbox reversePath, MailParameters parameters) {}
+
+    private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
+    private static final Pattern SIZE_VALUE = Pattern.compile("[0-9]{1,20}");
+    private static final Pattern SPACES = Pattern.compile(" +");
 
     private PathArguments() {
     }
@@ -177,7 +182,7 @@ final class PathArguments {
     /** RFC 3461 section 4.2: ORCPT=addr-type ";" xtext, at most 500 characters. */
     private static String parseOrcpt(String value) throws SmtpException {
         int semi = value == null ? -1 : value.indexOf(';');
-        if (semi <= 0 || value.length() > 500 || !value.substring(0, semi).matches("[A-Za-z0-9][A-Za-z0-9-]*")
+        if (semi <= 0 || value.length() > 500 || !KEYWORD.matcher(value.substring(0, semi)).matches()
                 || !Xtext.isValid(value.substring(semi + 1)) || semi == value.length() - 1) {
             throw new SmtpException(501, "5.5.4", "ORCPT must be addr-type;xtext of at most 500 characters");
         }
@@ -186,7 +191,7 @@ final class PathArguments {
 
     /** RFC 1870 section 3: 1*20DIGIT; above the limit is 552 5.3.4 at MAIL (section 6.1). */
     private static long parseSize(String value, long max) throws SmtpException {
-        if (value == null || !value.matches("[0-9]{1,20}")) {
+        if (value == null || !SIZE_VALUE.matcher(value).matches()) {
             throw new SmtpException(501, "5.5.4", "SIZE must be a number");
         }
         long size;
@@ -248,10 +253,10 @@ final class PathArguments {
         if (trimmed.charAt(0) != ' ') {
             throw new SmtpException(501, "5.5.4", "Parameters must follow the address after a space");
         }
-        for (String p : trimmed.substring(1).split(" +")) {
+        for (String p : SPACES.split(trimmed.substring(1))) {
             int eq = p.indexOf('=');
             String key = eq < 0 ? p : p.substring(0, eq);
-            if (!key.matches("[A-Za-z0-9][A-Za-z0-9-]*") || (eq >= 0 && eq == p.length() - 1)) {
+            if (!KEYWORD.matcher(key).matches() || (eq >= 0 && eq == p.length() - 1)) {
                 throw new SmtpException(501, "5.5.4", "Malformed parameter");
             }
             if (eq >= 0) {

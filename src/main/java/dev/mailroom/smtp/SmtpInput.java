@@ -35,7 +35,9 @@ public final class SmtpInput {
     private static final byte LF = '\n';
 
     private InputStream in;
-    private final byte[] buf = new byte[64 * 1024];
+    private final byte[] buf = new byte[16 * 1024];
+    /** DATA output staging, allocated on the first DATA and reused for the session's later messages. */
+    private byte[] dataChunk;
     private int pos;
     private int limit;
     private final Runnable beforeBlockingRead;
@@ -125,7 +127,10 @@ public final class SmtpInput {
      * have been seen the rest is read and dropped, so the client gets its 552 after the final dot.
      */
     public DataResult readData(OutputStream out, long maxSize) throws IOException {
-        DataScanner scanner = new DataScanner(out, maxSize);
+        if (dataChunk == null) {
+            dataChunk = new byte[16 * 1024];
+        }
+        DataScanner scanner = new DataScanner(out, maxSize, dataChunk);
         while (true) {
             if (!fill()) {
                 return scanner.result(Framing.EOF);
@@ -162,7 +167,7 @@ public final class SmtpInput {
         private static final int LINE_START = 0, DOT_AT_START = 1, IN_LINE = 2, CR_SEEN = 3, DOT_CR = 4;
         private final OutputStream out;
         private final long maxSize;
-        private final byte[] chunk = new byte[16 * 1024];
+        private final byte[] chunk;
         private int chunkLen;
         private int state = LINE_START;
         private long size;
@@ -171,9 +176,10 @@ public final class SmtpInput {
         private int longest;
         Framing framing = Framing.OK;
 
-        DataScanner(OutputStream out, long maxSize) {
+        DataScanner(OutputStream out, long maxSize, byte[] chunk) {
             this.out = out;
             this.maxSize = maxSize;
+            this.chunk = chunk;
         }
 
         /** Scans buf[from, to); returns -(index after the terminator or offending byte) when done. */

@@ -12,13 +12,14 @@ import java.util.Objects;
  * (334, 354) carry no enhanced code, as RFC 2034 says.
  */
 public record SmtpReply(int code, String enhanced, List<String> lines) {
+    private static final java.util.regex.Pattern ENHANCED = java.util.regex.Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
 
     public SmtpReply {
         if (code < 200 || code > 599) {
             throw new IllegalArgumentException("reply code out of range: " + code);
         }
         if (enhanced != null) {
-            if (!enhanced.matches("[245]\\.\\d{1,3}\\.\\d{1,3}") || enhanced.charAt(0) != Integer.toString(code).charAt(0)) {
+            if (!ENHANCED.matcher(enhanced).matches() || enhanced.charAt(0) - '0' != code / 100) {
                 throw new IllegalArgumentException("enhanced code " + enhanced + " does not fit " + code);
             }
         }

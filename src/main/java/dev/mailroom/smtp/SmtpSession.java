@@ -30,6 +30,9 @@ import javax.net.ssl.SSLSocket;
  */
 public final class SmtpSession implements SessionInfo, Runnable {
 
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
+    private static final java.util.regex.Pattern CHUNK_SIZE = java.util.regex.Pattern.compile("[0-9]{1,18}");
+
     private final String id;
     private final ListenerSettings settings;
     private final MailPolicy policy;
@@ -154,7 +157,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
     }
 
     private void attachStreams() throws IOException {
-        output = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+        output = new BufferedOutputStream(socket.getOutputStream(), 4096);
         if (input == null) {
             input = new SmtpInput(socket.getInputStream(), this::flushQuietly);
         } else {
@@ -165,7 +168,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
     private void handle(byte[] raw) throws IOException {
         String line;
         try {
-            line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            line = isAscii(raw) ? new String(raw, StandardCharsets.ISO_8859_1) : StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
         } catch (CharacterCodingException e) {
             error(SmtpReply.of(500, "5.5.2", "Invalid UTF-8 in command"));
@@ -211,6 +214,15 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
             error(r);
         }
+    }
+
+    private static boolean isAscii(byte[] raw) {
+        for (byte b : raw) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean allowedBeforeTls(String verb) {
@@ -377,9 +389,9 @@ public final class SmtpSession implements SessionInfo, Runnable {
     }
 
     private void bdat(String arg) throws IOException, SmtpException {
-        String[] parts = arg.strip().split(" +");
+        String[] parts = SPACES.split(arg.strip());
         boolean last = parts.length == 2 && parts[1].equalsIgnoreCase("LAST");
-        if (parts.length < 1 || parts.length > 2 || (parts.length == 2 && !last) || !parts[0].matches("[0-9]{1,18}")) {
+        if (parts.length < 1 || parts.length > 2 || (parts.length == 2 && !last) || !CHUNK_SIZE.matcher(parts[0]).matches()) {
             // RFC 3030 section 2: without a valid size the stream cannot be resynchronised; close.
             closeWith(SmtpReply.of(501, "5.5.4", "Syntax: BDAT size [LAST]"));
             return;
