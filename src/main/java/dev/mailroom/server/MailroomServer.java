@@ -17,7 +17,6 @@ import dev.mailroom.queue.FileSpool;
 import dev.mailroom.queue.NotifyingSpool;
 import dev.mailroom.queue.Spool;
 import dev.mailroom.relay.RelayQueue;
-import dev.mailroom.sasl.CredentialStoreUnavailableException;
 import dev.mailroom.smtp.ListenerSettings;
 import dev.mailroom.smtp.SmtpListener;
 import dev.mailroom.smtp.TlsMode;
@@ -80,7 +79,8 @@ public final class MailroomServer implements Closeable {
                 ThrottleSettings.DEFAULT.maxTrackedKeys()), Clock.systemUTC());
         var store = new CachingCredentialStore(users, new AuthCache(a.cacheTtl(), AuthCache.DEFAULT_MAX_ENTRIES, Clock.systemUTC()));
         SubmissionAuth auth = new SubmissionAuth(store, throttle);
-        SenderRights rights = (user, address) -> rightOf(users, user, address);
+        SenderRights rights = (user, address) ->
+                users.find(user).map(u -> u.rightFor(address.key())).orElse(SenderRight.NONE);
 
         MailroomConfig.Limits l = config.limits();
         for (MailroomConfig.Listener spec : config.listeners()) {
@@ -118,14 +118,6 @@ public final class MailroomServer implements Closeable {
             return ServerTls.fromPem(config.tls().certificate().get(), config.tls().privateKey().get());
         } catch (TlsConfigException e) {
             throw new ConfigException(config.source().toString(), "tls", e.getMessage());
-        }
-    }
-
-    private static SenderRight rightOf(UsersFile users, String user, Mailbox address) {
-        try {
-            return users.find(user).map(u -> u.rightFor(address.key())).orElse(SenderRight.NONE);
-        } catch (CredentialStoreUnavailableException e) {
-            return SenderRight.NONE;
         }
     }
 

@@ -200,7 +200,7 @@ final class SubmissionFixups {
         boolean needSender = authors.size() > 1;
         for (HeaderAddress a : authors) {
             Mailbox author = qualification.qualify(a.mailbox());
-            switch (rights.rightFor(user, author)) {
+            switch (rights.check(user, author)) {
                 case OWN -> {
                 }
                 case ON_BEHALF -> needSender = true;
@@ -230,7 +230,7 @@ final class SubmissionFixups {
     /** True if the field holds exactly one mailbox and it is one of the user's own addresses. */
     private boolean namesUser(HeaderField field, String user, boolean utf8) throws SmtpException {
         List<HeaderAddress> given = parse(field, utf8);
-        return given.size() == 1 && rights.rightFor(user, qualification.qualify(given.getFirst().mailbox())) == SenderRight.OWN;
+        return given.size() == 1 && rights.check(user, qualification.qualify(given.getFirst().mailbox())) == SenderRight.OWN;
     }
 
     private Mailbox ownAddress(String user) {

@@ -64,7 +64,7 @@ public final class SubmissionPolicy implements MailPolicy {
         if (user == null) {
             return from; // a trusted client, or postmasterWithoutAuth (RCPT is then limited to postmaster)
         }
-        if (rights.rightFor(user, from) != SenderRight.OWN) {
+        if (rights.check(user, from) != SenderRight.OWN) {
             // RFC 6409 section 6.1 (MSA-16).
             throw new SmtpException(550, "5.7.1", "Sender address <" + from + "> not permitted for user " + user);
         }

@@ -154,4 +154,17 @@ class SubmissionUnitTest {
         assertThat(w.committed).isFalse();
         assertThat(w.aborted).isTrue();
     }
+
+    @Test
+    void anUnreadableUsersFileIsATemporaryFailureNotARefusal() {
+        SenderRights broken = (user, address) -> {
+            throw new dev.mailroom.sasl.CredentialStoreUnavailableException("users file unreadable");
+        };
+        SubmissionPolicy policy = new SubmissionPolicy(SETTINGS, broken, null);
+        assertThatThrownBy(() -> policy.mail(new Session("alice@example.com"), new Mailbox("alice", "example.com"), MailParameters.NONE))
+                .isInstanceOfSatisfying(SmtpException.class, e -> {
+                    assertThat(e.reply().code()).isEqualTo(451);
+                    assertThat(e.reply().enhanced()).isEqualTo("4.3.0");
+                });
+    }
 }
