@@ -30,6 +30,9 @@ import javax.net.ssl.SSLSocket;
  */
 public final class SmtpSession implements SessionInfo, Runnable {
 
+    /** All sessions together log at most 200 rejections a second (bursts of 1000). */
+    private static final dev.mailroom.log.LogBudget REJECT_LOG_BUDGET =
+            new dev.mailroom.log.LogBudget(200, 1000, System::nanoTime);
     private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
     private static final java.util.regex.Pattern CHUNK_SIZE = java.util.regex.Pattern.compile("[0-9]{1,18}");
 
@@ -208,9 +211,11 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
         } catch (SmtpException e) {
             SmtpReply r = e.reply();
-            if (r.code() >= 400) { // RFC 6409 section 5.2: log every rejection
+            long dropped = r.code() >= 400 ? REJECT_LOG_BUDGET.take() : -1;
+            if (dropped >= 0) { // RFC 6409 section 5.2: log rejections; section 9: but rate-limited
                 EventLog.info("reject", "session", id, "client", address(client()), "user", authUser,
-                        "command", verb, "code", r.code(), "status", r.enhanced(), "reason", r.lines().getFirst());
+                        "command", verb, "code", r.code(), "status", r.enhanced(), "reason", r.lines().getFirst(),
+                        "suppressed", dropped > 0 ? dropped : null);
             }
             error(r);
         }
