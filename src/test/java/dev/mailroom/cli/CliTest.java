@@ -95,4 +95,36 @@ class CliTest {
             }
         }
     }
+
+    @Test
+    void queueListShowsADeferredMessageWithItsLastError() throws Exception {
+        assertThat(MailroomProcess.run(dir, "pw\n", "user", "add", "alice@localhost", "--password-stdin").exitCode()).isZero();
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort(); // nothing listens there once this is closed: every attempt fails
+        }
+        Files.writeString(dir.resolve("mailroom.toml"), """
+                [[listener]]
+                name = "submission"
+                listen = "127.0.0.1:0"
+                [relay]
+                port = %d
+                """.formatted(closedPort));
+        try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", "mailroom.toml")) {
+            int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30)));
+            try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.localhost")) {
+                SmtpTestClient.expect(c.authPlain("alice@localhost", "pw"), 235);
+                SmtpTestClient.expect(c.cmd("MAIL FROM:<alice@localhost>"), 250);
+                SmtpTestClient.expect(c.cmd("RCPT TO:<bob@example.org>"), 250);
+                SmtpTestClient.expect(c.cmd("DATA"), 354);
+                c.write("From: alice@localhost\r\n\r\nqueued\r\n.\r\n");
+                SmtpTestClient.expect(c.read(), 250);
+            }
+            run.await(Pattern.compile("event=relay-deferred"), Duration.ofSeconds(30));
+            MailroomProcess.Result list = MailroomProcess.run(dir, "", "queue", "list", "--config", "mailroom.toml");
+            assertThat(list.exitCode()).isZero();
+            assertThat(list.output()).containsPattern("[0-9A-Z]{15} +\\d+ \\S+ <alice@localhost> -> 1 recipient\\(s\\) \\(smarthost 127\\.0\\.0\\.1:" + closedPort)
+                    .contains("1 message(s)");
+        }
+    }
 }
