@@ -10,8 +10,9 @@ import dev.mailroom.envelope.DsnRet;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
 import java.util.EnumSet;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -47,14 +48,9 @@ final class PathArguments {
         String envid = null;
         String auth = null;
         boolean utf8 = false;
-        Set<String> seen = new HashSet<>();
-        for (String param : splitParameters(paramText)) {
-            int eq = param.indexOf('=');
-            String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!seen.add(key)) {
-                throw new SmtpException(501, "5.5.4", "Duplicate parameter " + key);
-            }
+        for (Map.Entry<String, String> parameter : parameters(paramText).entrySet()) {
+            String key = parameter.getKey();
+            String value = parameter.getValue();
             switch (key) {
                 case "SIZE" -> size = parseSize(value, offered.maxSize());
                 case "BODY" -> {
@@ -119,14 +115,9 @@ final class PathArguments {
         String paramText = arg.substring(path.end());
         String notify = null;
         String orcpt = null;
-        Set<String> seen = new HashSet<>();
-        for (String param : splitParameters(paramText)) {
-            int eq = param.indexOf('=');
-            String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
-            String value = eq < 0 ? null : param.substring(eq + 1);
-            if (!seen.add(key)) {
-                throw new SmtpException(501, "5.5.4", "Duplicate parameter " + key);
-            }
+        for (Map.Entry<String, String> parameter : parameters(paramText).entrySet()) {
+            String key = parameter.getKey();
+            String value = parameter.getValue();
             if (!offered.dsn() || !(key.equals("NOTIFY") || key.equals("ORCPT"))) {
                 throw unrecognised(key);
             }
@@ -241,6 +232,20 @@ final class PathArguments {
             }
         }
         return false;
+    }
+
+    /** The parameters as upper-case keyword to value (null without "="); a repeated keyword is 501. */
+    private static Map<String, String> parameters(String text) throws SmtpException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String param : splitParameters(text)) {
+            int eq = param.indexOf('=');
+            String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            if (out.containsKey(key)) {
+                throw new SmtpException(501, "5.5.4", "Duplicate parameter " + key);
+            }
+            out.put(key, eq < 0 ? null : param.substring(eq + 1));
+        }
+        return out;
     }
 
     /** RFC 5321 section 4.1.2: SP-separated esmtp-param = esmtp-keyword ["=" esmtp-value]. */
