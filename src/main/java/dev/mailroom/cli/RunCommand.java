@@ -3,6 +3,7 @@ package dev.mailroom.cli;
 import dev.mailroom.config.ConfigException;
 import dev.mailroom.config.MailroomConfig;
 import dev.mailroom.server.MailroomServer;
+import dev.mailroom.tls.NativeCrypto;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -19,6 +20,9 @@ final class RunCommand implements Callable<Integer> {
         MailroomServer server;
         try {
             cfg = config.load();
+            if (cfg.tls().nativeCrypto()) {
+                NativeCrypto.enable(); // before any TLS context exists: falls back to the JDK by itself
+            }
             server = MailroomServer.start(cfg);
         } catch (ConfigException e) {
             System.err.println("mailroom: " + e.getMessage());

@@ -78,6 +78,7 @@ public final class ConfigLoader {
         if (cert.isPresent() != key.isPresent()) {
             throw error(cert.isPresent() ? "tls.private_key" : "tls.certificate", "certificate and private_key go together");
         }
+        boolean nativeCrypto = tlsSection.bool("native_crypto", true);
         tlsSection.done();
 
         List<MailroomConfig.Listener> listeners = listeners(top);
@@ -118,7 +119,7 @@ public final class ConfigLoader {
         RelaySettings relay = relay(top.section("relay"), hostname, base);
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
-                new MailroomConfig.Tls(cert, key), listeners,
+                new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
                 new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay);
     }
 

@@ -23,7 +23,7 @@ public record MailroomConfig(
         RelaySettings relay) {
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */
-    public record Tls(Optional<Path> certificate, Optional<Path> privateKey) {
+    public record Tls(Optional<Path> certificate, Optional<Path> privateKey, boolean nativeCrypto) {
         public boolean selfSigned() {
             return certificate.isEmpty();
         }

@@ -1,0 +1,55 @@
+package dev.mailroom.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * [tls] native_crypto: with the native provider the server offers only NIST curves, so a TLS 1.3 handshake
+ * (here openssl s_client over STARTTLS) ends on P-256; without it, on the JDK's default X25519. Either way the
+ * handshake works: the switch changes cost, not interoperability.
+ */
+class NativeCryptoTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource({"true, prime256v1", "false, X25519"})
+    void theKeyExchangeFollowsTheNativeCryptoSetting(boolean nativeCrypto, String expectedGroup) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl not installed");
+        Files.writeString(dir.resolve("mailroom.toml"), """
+                [tls]
+                native_crypto = %s
+                [[listener]]
+                name = "submission"
+                listen = "127.0.0.1:0"
+                """.formatted(nativeCrypto));
+        try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", "mailroom.toml")) {
+            String port = run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30));
+            String out = sClient(port);
+            assertThat(out).contains("Protocol version: TLSv1.3");
+            assertThat(out).containsPattern("Server Temp Key: [^\\n]*" + expectedGroup);
+        }
+    }
+
+    private static String sClient(String port) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-starttls", "smtp",
+                "-brief").redirectErrorStream(true).start();
+        p.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
