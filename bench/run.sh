@@ -89,6 +89,8 @@ host = "127.0.0.1"
 port = $SINK_MR
 tls = "none"
 concurrency = 20
+[tls]
+native_crypto = ${NATIVE_CRYPTO:-true}
 TOML
 echo "$PASSWORD" | "$root/mailroom" user add "$USER_NAME" --password-stdin --config "$B/mr/mailroom.toml" >/dev/null
 "$JAVA_HOME/bin/java" $MR_JAVA_OPTS -Xlog:gc:file="$B/mr/gc.log" -jar "$root/target/mailroom.jar" \
