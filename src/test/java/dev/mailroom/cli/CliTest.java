@@ -80,15 +80,7 @@ class CliTest {
                     port = %s
                     """.formatted(sinkPort));
             try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", "mailroom.toml")) {
-                int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30)));
-                try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.localhost")) {
-                    SmtpTestClient.expect(c.authPlain("alice@localhost", "pw-for-alice"), 235);
-                    SmtpTestClient.expect(c.cmd("MAIL FROM:<alice@localhost>"), 250);
-                    SmtpTestClient.expect(c.cmd("RCPT TO:<bob@example.org>"), 250);
-                    SmtpTestClient.expect(c.cmd("DATA"), 354);
-                    c.write("From: alice@localhost\r\nSubject: quickstart\r\n\r\nhello\r\n.\r\n");
-                    SmtpTestClient.expect(c.read(), 250);
-                }
+                submitAsAlice(run, "pw-for-alice", "From: alice@localhost\r\nSubject: quickstart\r\n\r\nhello\r\n");
                 sink.await(Pattern.compile("=== message from <alice@localhost> to <bob@example.org>"), Duration.ofSeconds(30));
                 sink.await(Pattern.compile("^Subject: quickstart$"), Duration.ofSeconds(5));
                 assertThat(Files.exists(dir.resolve("data/tls/cert.pem"))).isTrue();
@@ -111,20 +103,25 @@ class CliTest {
                 port = %d
                 """.formatted(closedPort));
         try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", "mailroom.toml")) {
-            int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30)));
-            try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.localhost")) {
-                SmtpTestClient.expect(c.authPlain("alice@localhost", "pw"), 235);
-                SmtpTestClient.expect(c.cmd("MAIL FROM:<alice@localhost>"), 250);
-                SmtpTestClient.expect(c.cmd("RCPT TO:<bob@example.org>"), 250);
-                SmtpTestClient.expect(c.cmd("DATA"), 354);
-                c.write("From: alice@localhost\r\n\r\nqueued\r\n.\r\n");
-                SmtpTestClient.expect(c.read(), 250);
-            }
+            submitAsAlice(run, "pw", "From: alice@localhost\r\n\r\nqueued\r\n");
             run.await(Pattern.compile("event=relay-deferred"), Duration.ofSeconds(30));
             MailroomProcess.Result list = MailroomProcess.run(dir, "", "queue", "list", "--config", "mailroom.toml");
             assertThat(list.exitCode()).isZero();
             assertThat(list.output()).containsPattern("[0-9A-Z]{15} +\\d+ \\S+ <alice@localhost> -> 1 recipient\\(s\\) \\(smarthost 127\\.0\\.0\\.1:" + closedPort)
                     .contains("1 message(s)");
+        }
+    }
+
+    /** Waits for the submission listener of a running server, then sends one message as alice@localhost. */
+    private static void submitAsAlice(MailroomProcess run, String password, String message) throws Exception {
+        int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30)));
+        try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.localhost")) {
+            SmtpTestClient.expect(c.authPlain("alice@localhost", password), 235);
+            SmtpTestClient.expect(c.cmd("MAIL FROM:<alice@localhost>"), 250);
+            SmtpTestClient.expect(c.cmd("RCPT TO:<bob@example.org>"), 250);
+            SmtpTestClient.expect(c.cmd("DATA"), 354);
+            c.write(message + ".\r\n");
+            SmtpTestClient.expect(c.read(), 250);
         }
     }
 }
