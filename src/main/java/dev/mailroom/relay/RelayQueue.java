@@ -61,19 +61,6 @@ public final class RelayQueue implements Closeable {
         schedule(id, clock.instant());
     }
 
-    /** Moves a message to the front (queue flush). */
-    public void flush() throws IOException {
-        for (String id : spool.list()) {
-            due.removeIf(d -> d.id.equals(id));
-            scheduled.remove(id);
-            schedule(id, clock.instant());
-        }
-    }
-
-    public int pending() {
-        return scheduled.size();
-    }
-
     private void schedule(String id, Instant when) {
         if (scheduled.add(id)) {
             due.add(new Due(id, when));

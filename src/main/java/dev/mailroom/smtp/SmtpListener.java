@@ -120,10 +120,6 @@ public final class SmtpListener implements Closeable {
         return Long.toString(System.currentTimeMillis(), 36) + "-" + Long.toString(SESSION_COUNTER.incrementAndGet(), 36);
     }
 
-    public int openConnections() {
-        return open.get();
-    }
-
     @Override
     public void close() throws IOException {
         closed = true;

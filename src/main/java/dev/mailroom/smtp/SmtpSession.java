@@ -323,7 +323,6 @@ public final class SmtpSession implements SessionInfo, Runnable {
         Recipient given = PathArguments.parseRcpt(arg, offered(), transaction.parameters.smtputf8());
         List<Recipient> accepted = policy.rcpt(this, transaction.reversePath, given);
         transaction.recipients.addAll(accepted);
-        transaction.acceptedRcptCommands++;
         reply(SmtpReply.of(250, "2.1.5", "Recipient <" + given.mailbox().address() + "> OK"));
     }
 

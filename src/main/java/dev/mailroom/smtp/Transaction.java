@@ -12,8 +12,6 @@ final class Transaction {
     final Mailbox reversePath;
     final MailParameters parameters;
     final List<Recipient> recipients = new ArrayList<>();
-    /** RCPT commands answered 2xx (an alias may add several recipients for one). */
-    int acceptedRcptCommands;
 
     // BDAT state (RFC 3030): the receiver stays open across chunks.
     MessageReceiver bdatReceiver;
