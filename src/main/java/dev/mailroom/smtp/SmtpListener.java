@@ -39,6 +39,7 @@ public final class SmtpListener implements Closeable {
     private final AtomicInteger open = new AtomicInteger();
     private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final Thread acceptor;
+    private final java.util.Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private SmtpListener(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy, AuthService auth,
@@ -88,10 +89,13 @@ public final class SmtpListener implements Closeable {
             InetAddress client = socket.getInetAddress();
             SmtpReply refusal = admit(client);
             String id = nextSessionId();
+            SmtpSession session = new SmtpSession(id, socket, settings, policy, auth, tls, refusal);
+            live.add(session);
             sessions.execute(() -> {
                 try {
-                    new SmtpSession(id, socket, settings, policy, auth, tls, refusal).run();
+                    session.run();
                 } finally {
+                    live.remove(session);
                     release(client);
                 }
             });
@@ -124,6 +128,9 @@ public final class SmtpListener implements Closeable {
     public void close() throws IOException {
         closed = true;
         serverSocket.close();
+        for (SmtpSession session : live) {
+            session.shutdown(); // 421 4.3.2 to every connected client (RFC 5321 section 3.8)
+        }
         sessions.shutdownNow();
     }
 }

@@ -42,10 +42,14 @@ public final class SmtpSession implements SessionInfo, Runnable {
     private final AuthService auth;
     private final ServerTls serverTls;
     private final SmtpReply refusal;
-    private Socket socket;
+    /** Replies come from the session thread, and once, at shutdown, from another one. */
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Socket socket;
+    /** The accepted TCP connection, also under TLS: shutdown closes it without waiting for the TLS peer. */
+    private final Socket tcp;
     private SmtpInput input;
-    private OutputStream output;
-    private boolean closing;
+    private volatile OutputStream output;
+    private volatile boolean closing;
 
     private String heloName;
     private boolean esmtp;
@@ -64,6 +68,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
                        ServerTls serverTls, SmtpReply refusal) {
         this.id = id;
         this.socket = socket;
+        this.tcp = socket;
         this.settings = settings;
         this.policy = policy;
         this.auth = auth;
@@ -568,9 +573,14 @@ public final class SmtpSession implements SessionInfo, Runnable {
     // ---- replies ----
 
     void reply(SmtpReply r) throws IOException {
-        output.write(r.wireBytes());
-        if (!input.hasBuffered()) {
-            flush();
+        writeLock.lock();
+        try {
+            output.write(r.wireBytes());
+            if (!input.hasBuffered()) {
+                output.flush();
+            }
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -591,6 +601,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
     }
 
     private void tryReply(SmtpReply r) {
+        writeLock.lock();
         try {
             if (output != null) {
                 output.write(r.wireBytes());
@@ -598,18 +609,41 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
         } catch (IOException ignored) {
             // the peer is gone
+        } finally {
+            writeLock.unlock();
         }
     }
 
     void flush() throws IOException {
-        output.flush();
+        writeLock.lock();
+        try {
+            output.flush();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     private void flushQuietly() {
         try {
-            output.flush();
+            flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The server is stopping (RFC 5321 section 3.8): tell the client with 421 and close. Called from another
+     * thread; the write lock keeps the 421 from landing inside another reply. An unfinished transaction is then
+     * dropped by the session thread, so nothing half-received is ever accepted.
+     */
+    public void shutdown() {
+        closing = true;
+        tryReply(SmtpReply.of(421, "4.3.2", settings.hostname() + " Service shutting down"));
+        try {
+            // Not the SSLSocket: its close() waits for the client's close_notify, for up to the idle timeout.
+            tcp.close();
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 
