@@ -22,6 +22,7 @@
  *  - a failed connect() is counted as a failed message and the thread goes on (in authload.py the exception
  *    escapes session() and silently ends that thread; the run then fails through ok != messages);
  *  - the host is resolved once at start, not per connection;
+ *  - the server's certificate chain is not checked at all (Python checks it, then ignores the result);
  *  - the final wait for the threads is one deadline (max-seconds + 5 s), not 5 s more per stuck thread;
  *  - error lines on stderr are plain text rather than Python exception reprs.
  */
