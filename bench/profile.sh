@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Profiles Mailroom under one load shape with JFR and prints the hottest methods.
-#   bench/profile.sh [auth-1|auth-50|smtp-source] [MESSAGES] [SESSIONS]     (default auth-1 3000 50, 1 KiB)
+# Profiles Mailroom under one load shape with JFR and prints the hottest methods, plus the CPU of each group of
+# JVM threads (sessions, JIT compiler, GC) during the recording (bench/threadcpu.py).
+#   [WARM=30000] bench/profile.sh [auth-1|auth-50|smtp-source] [MESSAGES] [SESSIONS]   (default auth-1 3000 50, 1 KiB)
+# WARM: messages sent before recording (see the warm-up in run.sh for why it is large).
 # Starts its own smtp-sink (127.0.0.1:10035) and Mailroom (127.0.0.1:10597 STARTTLS / 10598 trusted), stops both
 # on exit. Recording: /tmp/bench-profile/mailroom.jfr; views: /tmp/bench-profile/*.txt
 set -euo pipefail
@@ -45,17 +47,20 @@ echo bench-password | "$root/mailroom" user add sender@example.test --password-s
 "$JAVA_HOME/bin/java" -Xmx256m -jar "$root/target/mailroom.jar" run --config "$P/mailroom.toml" >"$P/mailroom.log" 2>&1 &
 pids+=($!); mr=$!
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/10597) 2>/dev/null && break; sleep 0.1; done
+gcc -O2 -pthread -o "$P/authload" "$here/authload.c" -lssl -lcrypto
 load() {
   case $shape in
     smtp-source) timeout 600 smtp-source -M HELO -l 1024 -m "$1" -s "$sessions" -r 1 -f sender@example.test -t rcpt@example.test 127.0.0.1:10598 ;;
-    auth-1|auth-50) timeout 600 python3 "$here/authload.py" --port 10597 --sessions "$sessions" --messages "$1" \
+    auth-1|auth-50) timeout 900 "$P/authload" --port 10597 --max-seconds 880 --sessions "$sessions" --messages "$1" \
                       --per-login "${shape#auth-}" --size 1024 ;;
   esac
 }
-load 1000 >/dev/null                                   # warm-up, not recorded
+load "${WARM:-30000}" >/dev/null                       # warm-up, not recorded
+python3 "$here/threadcpu.py" "$mr" >"$P/threads-before.json"
 "$JAVA_HOME/bin/jcmd" "$mr" JFR.start name=bench settings=profile filename="$P/mailroom.jfr" >/dev/null
 load "$n" | tee "$P/load.txt"
 "$JAVA_HOME/bin/jcmd" "$mr" JFR.stop name=bench >/dev/null
+python3 "$here/threadcpu.py" "$mr" "$P/threads-before.json" | tee "$P/threads.txt"
 J="$JAVA_HOME/bin/jfr"
 $J view --width 220 hot-methods "$P/mailroom.jfr" >"$P/hot-methods.txt" 2>&1 || true
 $J print --events jdk.ExecutionSample "$P/mailroom.jfr" >"$P/samples.txt" 2>&1 || true

@@ -91,7 +91,7 @@ def main():
         print("|---|---|---|---|---|")
         for k in sorted(ceil, key=lambda k: (k[1], k[2], int(k[3]))):
             g = groups[k]
-            name = "smtp-source" if k[1] == "smtp-source" else "authload.py (AUTH PLAIN, 1 msg/conn, no TLS)"
+            name = "smtp-source" if k[1] == "smtp-source" else "authload (AUTH PLAIN, 1 msg/conn, no TLS)"
             print("| %s | %s | %s | %s | %s |" % (name, k[2].replace("k", " KiB"), k[3], agg(g, "msg_s")[0],
                                                   per_msg(g, "client_cpu_s")))
         print()
@@ -106,7 +106,7 @@ def main():
         e2e = (", end to end %.0f vs %.0f (%.2f×)" % (mme, pme, mme / pme)) if mme and pme else ""
         print("- %s: accepted %.0f vs %.0f msg/s = %.2f× → %s%s" % (SHAPES[shape], mm, pm, mm / pm, verdict, e2e))
     print()
-    print("Latency: end-of-data reply, measured by authload.py; smtp-source reports no latency (wall time only). "
+    print("Latency: end-of-data reply, measured by the authenticated load generator; smtp-source reports no latency (wall time only). "
           "e2e = messages / time until smtp-sink had them all. Server CPU includes all Postfix processes. "
           "'idle % before' is the machine's idle CPU in the second before the run (other work on the machine "
           "lowers it).")
