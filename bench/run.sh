@@ -220,6 +220,17 @@ for srv in mailroom postfix; do
   timeout 300 "${AUTHLOAD[@]}" --port $ap --sessions 10 --messages $((WARM / 10)) --size 1024 --tls 1.2 >/dev/null
   timeout 300 "${AUTHLOAD[@]}" --port $ap --sessions 10 --messages 500 --size 102400 --per-login 50 >/dev/null
 done
+# Both queues must be empty before the first measurement: otherwise relaying the warm-up's backlog would be
+# counted in the first runs' CPU and end-to-end rates. Wait until each sink's counter stops moving for 3 s.
+for sink in mailroom postfix; do
+  last=-1; still=0
+  for _ in $(seq 1 600); do
+    now=$(sink_count $sink); now=${now:-0}
+    if [ "$now" = "$last" ]; then still=$((still + 1)); [ $still -ge 3 ] && break; else still=0; fi
+    last=$now; sleep 1
+  done
+  log "warm-up drained: $sink's sink has $last messages"
+done
 sleep 2
 
 # --- the matrix: for each shape, Mailroom then Postfix ---------------------------------------------------
