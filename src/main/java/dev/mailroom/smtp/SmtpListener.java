@@ -39,6 +39,7 @@ public final class SmtpListener implements Closeable {
     private final AtomicInteger open = new AtomicInteger();
     private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final Thread acceptor;
+    private final Thread idleWatchdog;
     private final java.util.Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -53,6 +54,7 @@ public final class SmtpListener implements Closeable {
         serverSocket.setReuseAddress(true);
         serverSocket.bind(bind, 1024);
         this.acceptor = Thread.ofPlatform().name("accept-" + settings.name()).daemon(true).unstarted(this::acceptLoop);
+        this.idleWatchdog = Thread.ofPlatform().name("idle-" + settings.name()).daemon(true).unstarted(this::watchIdle);
     }
 
     public static SmtpListener start(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy,
@@ -62,6 +64,7 @@ public final class SmtpListener implements Closeable {
         }
         SmtpListener listener = new SmtpListener(bind, settings, policy, auth, tls, limits);
         listener.acceptor.start();
+        listener.idleWatchdog.start();
         EventLog.info("listen", "listener", settings.name(), "address", bind.getAddress().getHostAddress(),
                 "port", listener.port(), "tls", settings.tlsMode());
         return listener;
@@ -102,6 +105,26 @@ public final class SmtpListener implements Closeable {
         }
     }
 
+    /**
+     * Enforces the sessions' idle timeouts (see SmtpSession.checkIdle): one pass over the live sessions every
+     * quarter of the shortest timeout, at most once a second, so a timeout fires at most that much late.
+     */
+    private void watchIdle() {
+        long shortest = Math.min(settings.commandTimeout().toMillis(), settings.dataTimeout().toMillis());
+        long periodMillis = Math.clamp(shortest / 4, 20, 1000);
+        while (!closed) {
+            try {
+                Thread.sleep(periodMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (SmtpSession session : live) {
+                session.checkIdle(now);
+            }
+        }
+    }
+
     /** Counts the connection in; returns the 421 to send when a limit is exceeded. */
     private SmtpReply admit(InetAddress client) {
         int total = open.incrementAndGet();
@@ -128,6 +151,7 @@ public final class SmtpListener implements Closeable {
     public void close() throws IOException {
         closed = true;
         serverSocket.close();
+        idleWatchdog.interrupt();
         for (SmtpSession session : live) {
             session.shutdown(); // 421 4.3.2 to every connected client (RFC 5321 section 3.8)
         }
