@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -117,18 +118,22 @@ public final class ConfigLoader {
         authSection.done();
 
         RelaySettings relay = relay(top.section("relay"), hostname, base);
+        MailroomConfig.Transfer transfer = transfer(top.section("transfer"), local);
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
                 new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
-                new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay);
+                new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay,
+                transfer);
     }
 
     private List<MailroomConfig.Listener> listeners(Section top) throws ConfigException {
         List<Section> given = top.sectionArray("listener");
         if (given.isEmpty()) {
             // The embedded default: STARTTLS and implicit TLS on unprivileged loopback ports.
-            return List.of(new MailroomConfig.Listener("submission", "127.0.0.1", 2587, "starttls", List.of(), false),
-                    new MailroomConfig.Listener("submissions", "127.0.0.1", 2465, "implicit", List.of(), false));
+            return List.of(new MailroomConfig.Listener("submission", "127.0.0.1", 2587, "starttls", List.of(), false,
+                            MailroomConfig.Role.SUBMISSION, false),
+                    new MailroomConfig.Listener("submissions", "127.0.0.1", 2465, "implicit", List.of(), false,
+                            MailroomConfig.Role.SUBMISSION, false));
         }
         List<MailroomConfig.Listener> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -152,20 +157,89 @@ public final class ConfigLoader {
                 throw error(s.prefix + "listen", "expected host:port, got " + listen);
             }
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+            MailroomConfig.Role role = s.choice("role", "submission", "submission", "transfer").equals("transfer")
+                    ? MailroomConfig.Role.TRANSFER : MailroomConfig.Role.SUBMISSION;
             String tls = s.choice("tls", "starttls", "starttls", "implicit", "none");
-            List<Cidr> trusted = new ArrayList<>();
-            for (String c : s.strings("trusted_networks", List.of())) {
-                try {
-                    trusted.add(Cidr.parse(c));
-                } catch (IllegalArgumentException e) {
-                    throw error(s.prefix + "trusted_networks", e.getMessage());
-                }
-            }
-            boolean postmaster = s.bool("postmaster_without_auth", false);
+            out.add(role == MailroomConfig.Role.TRANSFER ? transferListener(s, name, host, port, tls)
+                    : submissionListener(s, name, host, port, tls));
             s.done();
-            out.add(new MailroomConfig.Listener(name, host, port, tls, List.copyOf(trusted), postmaster));
         }
         return out;
+    }
+
+    private MailroomConfig.Listener submissionListener(Section s, String name, String host, int port, String tls)
+            throws ConfigException {
+        if (s.has("auth")) {
+            throw error(s.prefix + "auth", "only for role = \"transfer\"; a submission listener always offers AUTH");
+        }
+        List<Cidr> trusted = cidrs(s, "trusted_networks");
+        boolean postmaster = s.bool("postmaster_without_auth", false);
+        return new MailroomConfig.Listener(name, host, port, tls, List.copyOf(trusted), postmaster,
+                MailroomConfig.Role.SUBMISSION, false);
+    }
+
+    private MailroomConfig.Listener transferListener(Section s, String name, String host, int port, String tls)
+            throws ConfigException {
+        for (String submissionOnly : List.of("trusted_networks", "postmaster_without_auth")) {
+            if (s.has(submissionOnly)) {
+                throw error(s.prefix + submissionOnly, "only for role = \"submission\""
+                        + (submissionOnly.equals("trusted_networks") ? "; a transfer listener uses transfer.relay_networks" : ""));
+            }
+        }
+        if (tls.equals("implicit")) {
+            // MTAs connect to port 25 in clear and upgrade with STARTTLS (RFC 3207); implicit TLS is for
+            // submission (RFC 8314 section 3.3), and no MTA would find it here.
+            throw error(s.prefix + "tls", "a transfer listener offers starttls or none, not implicit");
+        }
+        boolean auth = s.bool("auth", false);
+        if (auth && tls.equals("none")) {
+            // AUTH is offered only inside TLS (RFC 4954 section 4, RFC 8314): it could never be offered here.
+            throw error(s.prefix + "auth", "AUTH is offered only inside TLS: needs tls = \"starttls\"");
+        }
+        return new MailroomConfig.Listener(name, host, port, tls, List.of(), false, MailroomConfig.Role.TRANSFER, auth);
+    }
+
+    private List<Cidr> cidrs(Section s, String key) throws ConfigException {
+        List<Cidr> out = new ArrayList<>();
+        for (String c : s.strings(key, List.of())) {
+            try {
+                out.add(Cidr.parse(c));
+            } catch (IllegalArgumentException e) {
+                throw error(s.prefix + key, e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The [transfer] table: what port 25 accepts besides the local domains (RFC 5321 section 3.6.2). */
+    private MailroomConfig.Transfer transfer(Section s, Set<String> localDomains) throws ConfigException {
+        Set<String> local = new HashSet<>();
+        for (String d : localDomains) {
+            local.add(PathParser.toAsciiDomain(d).toLowerCase(Locale.ROOT));
+        }
+        Set<String> relayDomains = new LinkedHashSet<>();
+        for (String d : s.strings("relay_domains", List.of())) {
+            if (!PathParser.isValidDomain(d)) {
+                throw error(s.prefix + "relay_domains", "not a valid domain: " + d);
+            }
+            String key = PathParser.toAsciiDomain(d).toLowerCase(Locale.ROOT);
+            if (local.contains(key)) {
+                throw error(s.prefix + "relay_domains", d + " is already a local domain (domains.local)");
+            }
+            relayDomains.add(key);
+        }
+        // RFC 5321 section 6.3 suggests at least 100; Postfix's hopcount_limit is 50. Fewer than 20 would
+        // refuse ordinary mail that passed a few relays and a mailing list.
+        int maxReceived = (int) s.longInt("max_received_headers", 50, 20, 1000);
+        List<Cidr> relayNetworks = cidrs(s, "relay_networks");
+        for (Cidr c : relayNetworks) {
+            if (c.prefix() == 0) {
+                // Every address: an open relay (RFC 2505 section 2.2 and RFC 5321 section 7.9 say never).
+                throw error(s.prefix + "relay_networks", "a /0 network would make this server an open relay");
+            }
+        }
+        s.done();
+        return new MailroomConfig.Transfer(Set.copyOf(relayDomains), maxReceived, List.copyOf(relayNetworks));
     }
 
     private Map<String, List<String>> aliases(Section s) throws ConfigException {
@@ -233,6 +307,11 @@ public final class ConfigLoader {
         JsonNode get(String key) {
             used.add(key);
             return node == null ? null : node.get(key);
+        }
+
+        /** Whether the table sets this key (for keys that are errors in some places). */
+        boolean has(String key) {
+            return node != null && node.has(key);
         }
 
         List<String> keys() {

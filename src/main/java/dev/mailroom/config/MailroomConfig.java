@@ -20,7 +20,8 @@ public record MailroomConfig(
         Policy policy,
         Limits limits,
         Auth auth,
-        RelaySettings relay) {
+        RelaySettings relay,
+        Transfer transfer) {
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */
     public record Tls(Optional<Path> certificate, Optional<Path> privateKey, boolean nativeCrypto) {
@@ -29,9 +30,30 @@ public record MailroomConfig(
         }
     }
 
-    /** One submission listener. */
+    /**
+     * One listener. {@code trustedNetworks} and {@code postmasterWithoutAuth} belong to the submission role,
+     * {@code auth} to the transfer role (the submission role always offers AUTH).
+     */
     public record Listener(String name, String host, int port, String tls, List<Cidr> trustedNetworks,
-                           boolean postmasterWithoutAuth) {}
+                           boolean postmasterWithoutAuth, Role role, boolean auth) {}
+
+    /** What a listener is for (RFC 6409 section 1: submission and transfer are different jobs). */
+    public enum Role {
+        /** Ports 587/465: new mail from authenticated users (RFC 6409). */
+        SUBMISSION,
+        /** Port 25: mail from other MTAs for the domains this site serves (RFC 5321). */
+        TRANSFER
+    }
+
+    /**
+     * The transfer role's settings, shared by every transfer listener.
+     *
+     * @param relayDomains       domains accepted from anyone and forwarded, besides the local domains
+     *                           (lower case, A-labels)
+     * @param maxReceivedHeaders more Received fields than this in an incoming message: a loop (RFC 5321 6.3)
+     * @param relayNetworks      clients allowed to relay to any domain without AUTH
+     */
+    public record Transfer(Set<String> relayDomains, int maxReceivedHeaders, List<Cidr> relayNetworks) {}
 
     /** Submission policy shared by the listeners. */
     public record Policy(String unqualified, boolean receivedClientIp, boolean receivedUser,

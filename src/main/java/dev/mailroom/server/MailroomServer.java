@@ -11,13 +11,17 @@ import dev.mailroom.directory.CachingCredentialStore;
 import dev.mailroom.directory.PasswordHasher;
 import dev.mailroom.directory.SenderRight;
 import dev.mailroom.directory.ThrottleSettings;
+import dev.mailroom.directory.User;
 import dev.mailroom.directory.UsersFile;
 import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.FileSpool;
 import dev.mailroom.queue.NotifyingSpool;
 import dev.mailroom.queue.Spool;
 import dev.mailroom.relay.RelayQueue;
+import dev.mailroom.sasl.CredentialStoreUnavailableException;
+import dev.mailroom.smtp.AuthService;
 import dev.mailroom.smtp.ListenerSettings;
+import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.SmtpListener;
 import dev.mailroom.smtp.TlsMode;
 import dev.mailroom.submission.SenderRights;
@@ -26,6 +30,10 @@ import dev.mailroom.submission.SubmissionPolicy;
 import dev.mailroom.submission.SubmissionSettings;
 import dev.mailroom.submission.UnqualifiedAddresses;
 import dev.mailroom.tls.ServerTls;
+import dev.mailroom.transfer.ClientNames;
+import dev.mailroom.transfer.LocalRecipients;
+import dev.mailroom.transfer.TransferPolicy;
+import dev.mailroom.transfer.TransferSettings;
 import dev.mailroom.tls.TlsConfigException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -40,7 +48,7 @@ import java.util.Map;
 
 /**
  * Assembles one Mailroom process from its configuration: TLS, the users file, the spool, the relay
- * scheduler and the submission listeners. The stages meet only through their interfaces.
+ * scheduler, and the listeners of both roles (submission and transfer). The stages meet only through their interfaces.
  */
 public final class MailroomServer implements Closeable {
     private final MailroomConfig config;
@@ -83,31 +91,80 @@ public final class MailroomServer implements Closeable {
                 users.find(user).map(u -> u.rightFor(address.key())).orElse(SenderRight.NONE);
 
         MailroomConfig.Limits l = config.limits();
+        LocalRecipients localRecipients = localRecipients(users);
         for (MailroomConfig.Listener spec : config.listeners()) {
             TlsMode mode = switch (spec.tls()) {
                 case "implicit" -> TlsMode.IMPLICIT;
                 case "none" -> TlsMode.NONE;
                 default -> TlsMode.STARTTLS;
             };
+            boolean transfer = spec.role() == MailroomConfig.Role.TRANSFER;
+            // RFC 3207 section 4: a publicly-referenced SMTP server MUST NOT require STARTTLS to deliver
+            // mail locally, so port 25 offers it; the submission listeners insist on it.
             ListenerSettings settings = new ListenerSettings(spec.name(), config.hostname(), mode,
-                    mode == TlsMode.STARTTLS, l.commandLineLimit(), ListenerSettings.DEFAULT_AUTH_LINE_LIMIT,
+                    mode == TlsMode.STARTTLS && !transfer, l.commandLineLimit(), ListenerSettings.DEFAULT_AUTH_LINE_LIMIT,
                     l.maxMessageSize(), l.maxRecipients(), l.maxBadCommands(), l.maxAuthFailures(),
                     l.commandTimeout(), l.commandTimeout(), true, true, true);
-            List<Cidr> trusted = spec.trustedNetworks();
-            SubmissionSettings policySettings = new SubmissionSettings(config.hostname(), config.defaultDomain(),
-                    config.localDomains(), UnqualifiedAddresses.valueOf(config.policy().unqualified().toUpperCase(Locale.ROOT)),
-                    spec.postmasterWithoutAuth(), config.policy().aliases(), config.policy().receivedClientIp(),
-                    config.policy().receivedUser(), l.maxHeaderSection(),
-                    (InetAddress ip) -> trusted.stream().anyMatch(c -> c.contains(ip)));
-            SubmissionPolicy policy = new SubmissionPolicy(policySettings, rights, spool);
+            MailPolicy policy = transfer ? transferPolicy(localRecipients, spool) : submissionPolicy(spec, rights, spool);
+            // AUTH on port 25 only where the site wants its users to submit there (auth = true).
+            AuthService listenerAuth = !transfer || spec.auth() ? auth : null;
             SmtpListener listener = SmtpListener.start(new InetSocketAddress(spec.host(), spec.port()), settings,
-                    policy, auth, mode == TlsMode.NONE ? null : tls,
+                    policy, listenerAuth, mode == TlsMode.NONE ? null : tls,
                     new SmtpListener.Limits(l.maxConnections(), l.maxConnectionsPerClient()));
             listeners.put(spec.name(), listener);
         }
         relay.start();
         EventLog.info("started", "hostname", config.hostname(), "data_dir", config.dataDir(),
                 "relay", config.relay().host() + ":" + config.relay().port());
+    }
+
+    private SubmissionPolicy submissionPolicy(MailroomConfig.Listener spec, SenderRights rights, Spool spool) {
+        List<Cidr> trusted = spec.trustedNetworks();
+        SubmissionSettings policySettings = new SubmissionSettings(config.hostname(), config.defaultDomain(),
+                config.localDomains(), UnqualifiedAddresses.valueOf(config.policy().unqualified().toUpperCase(Locale.ROOT)),
+                spec.postmasterWithoutAuth(), config.policy().aliases(), config.policy().receivedClientIp(),
+                config.policy().receivedUser(), config.limits().maxHeaderSection(),
+                (InetAddress ip) -> trusted.stream().anyMatch(c -> c.contains(ip)));
+        return new SubmissionPolicy(policySettings, rights, spool);
+    }
+
+    private TransferPolicy transferPolicy(LocalRecipients localRecipients, Spool spool) {
+        MailroomConfig.Transfer t = config.transfer();
+        List<Cidr> relayNetworks = t.relayNetworks();
+        TransferSettings settings = new TransferSettings(config.hostname(), config.defaultDomain(),
+                config.localDomains(), t.relayDomains(), t.maxReceivedHeaders(),
+                (InetAddress ip) -> relayNetworks.stream().anyMatch(c -> c.contains(ip)));
+        return new TransferPolicy(settings, localRecipients, ClientNames.system(), spool);
+    }
+
+    /**
+     * Who receives mail at the local domains: a user of the users file (by name; a name without a domain
+     * belongs to domains.default) or a [policy] alias. Local parts compare without regard to case, as most
+     * sites do (RFC 5321 section 2.4 allows it and discourages relying on case).
+     */
+    private LocalRecipients localRecipients(UsersFile users) {
+        Map<String, List<String>> aliases = config.policy().aliases();
+        String defaultDomain = config.defaultDomain();
+        return mailbox -> {
+            String address = mailbox.key();
+            if (aliases.containsKey(address.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+            boolean defaultDomainUser = mailbox.domainKey().equals(defaultDomain);
+            try {
+                if (users.find(address).isPresent() || defaultDomainUser && users.find(mailbox.localPart()).isPresent()) {
+                    return true;
+                }
+            } catch (CredentialStoreUnavailableException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            for (User u : users.list()) {
+                if (u.name().equalsIgnoreCase(address) || defaultDomainUser && u.name().equalsIgnoreCase(mailbox.localPart())) {
+                    return true;
+                }
+            }
+            return false;
+        };
     }
 
     private ServerTls serverTls() throws ConfigException {
