@@ -284,9 +284,11 @@ public final class ConfigLoader {
         int concurrency = (int) s.longInt("concurrency", 8, 1, 1000);
         Duration initial = Duration.ofSeconds(s.longInt("retry_initial_seconds", 60, 1, 86400));
         Duration max = Duration.ofSeconds(s.longInt("retry_max_seconds", 3600, 1, 86400 * 7));
+        // RFC 5321 section 4.5.4.1: give up after at least 4-5 days.
+        Duration lifetime = Duration.ofHours(s.longInt("queue_lifetime_hours", 120, 1, 24 * 30));
         s.done();
         return new RelaySettings(host, port, hostname, RelaySettings.TlsPolicy.valueOf(tls.toUpperCase(Locale.ROOT)),
-                verify, ca, user, password, concurrency, initial, max);
+                verify, ca, user, password, concurrency, initial, max, lifetime);
     }
 
     private ConfigException error(String key, String reason) {

@@ -181,7 +181,7 @@ public final class FileSpool implements Spool {
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 4096)) {
             header = parseEnvelope(in, id);
         }
-        DeliveryState state = readState(id, header.created());
+        DeliveryState state = readState(id, header.created(), header.envelope().recipients().size());
         long size = Files.size(file) - header.length();
         return new FileMessage(id, file, header, state, size);
     }
@@ -213,19 +213,10 @@ public final class FileSpool implements Spool {
 
     @Override
     public void saveState(String id, DeliveryState state) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        sb.append("attempts ").append(state.attempts()).append('\n');
-        sb.append("next ").append(state.nextAttempt().toEpochMilli()).append('\n');
-        for (int i : state.done()) {
-            sb.append("done ").append(i).append('\n');
-        }
-        if (state.lastError() != null) {
-            sb.append("error ").append(state.lastError().replaceAll("[\\r\\n]", " ")).append('\n');
-        }
         Path tmp = queue.resolve(id + ".state.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.write(java.nio.ByteBuffer.wrap(StateFormat.encode(state).getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
         try {
@@ -237,33 +228,16 @@ public final class FileSpool implements Spool {
         queueSync.sync();
     }
 
-    private DeliveryState readState(String id, Instant created) throws IOException {
+    private DeliveryState readState(String id, Instant created, int recipientCount) throws IOException {
         Path file = queue.resolve(id + ".state");
         if (!Files.exists(file)) {
-            return DeliveryState.fresh(created);
+            return DeliveryState.fresh(created, recipientCount);
         }
-        int attempts = 0;
-        Instant next = created;
-        Set<Integer> done = new HashSet<>();
-        String error = null;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            int sp = line.indexOf(' ');
-            if (sp < 0) {
-                continue;
-            }
-            String key = line.substring(0, sp);
-            String value = line.substring(sp + 1);
-            switch (key) {
-                case "attempts" -> attempts = Integer.parseInt(value);
-                case "next" -> next = Instant.ofEpochMilli(Long.parseLong(value));
-                case "done" -> done.add(Integer.parseInt(value));
-                case "error" -> error = value;
-                default -> {
-                    // unknown keys from a newer version are ignored
-                }
-            }
+        try {
+            return StateFormat.decode(Files.readString(file, StandardCharsets.UTF_8), created, recipientCount);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": damaged delivery state: " + e.getMessage(), e);
         }
-        return new DeliveryState(attempts, next, done, error);
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.mailroom.relay;
 
 import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.DeliveryState;
+import dev.mailroom.queue.RecipientState;
+import dev.mailroom.queue.RecipientState.Outcome;
 import dev.mailroom.queue.Spool;
 import dev.mailroom.queue.StoredMessage;
 import dev.mailroom.smtp.SmtpReply;
@@ -11,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RelayQueue implements Closeable {
     private final Spool spool;
+    private final RelaySettings settings;
     private final SmarthostDelivery delivery;
     private final Backoff backoff;
     private final Clock clock;
@@ -36,6 +38,7 @@ public final class RelayQueue implements Closeable {
 
     public RelayQueue(Spool spool, RelaySettings settings, Clock clock) {
         this.spool = spool;
+        this.settings = settings;
         this.delivery = new SmarthostDelivery(settings);
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.clock = clock;
@@ -97,40 +100,64 @@ public final class RelayQueue implements Closeable {
     private void attempt(SmarthostDelivery.Connection connection, String id) throws IOException {
         StoredMessage message = spool.read(id);
         DeliveryState state = message.state();
-        List<Integer> pending = new ArrayList<>();
-        for (int i = 0; i < message.envelope().recipients().size(); i++) {
-            if (!state.done().contains(i)) {
-                pending.add(i);
-            }
+        if (state.held()) {
+            return; // the operator's release schedules it again
         }
-        DeliveryOutcome outcome = pending.isEmpty() ? new DeliveryOutcome(Map.of(), null) : delivery.deliver(connection, message, pending);
-        Set<Integer> done = new HashSet<>(state.done());
-        String lastError = outcome.sessionError();
-        for (var e : outcome.replies().entrySet()) {
-            SmtpReply reply = e.getValue();
-            String rcpt = message.envelope().recipients().get(e.getKey()).mailbox().address();
+        List<Integer> pending = state.pending();
+        DeliveryOutcome outcome = pending.isEmpty() ? new DeliveryOutcome(Map.of(), null)
+                : delivery.deliver(connection, message, pending);
+        Instant now = clock.instant();
+        SmtpReply unreached = outcome.sessionError() == null ? null
+                : SmtpReply.of(451, "4.4.1", "Not delivered: " + outcome.sessionError());
+        for (int i : pending) {
+            SmtpReply reply = outcome.replies().getOrDefault(i, unreached);
+            if (reply == null) {
+                continue; // not tried in this attempt
+            }
+            String rcpt = message.envelope().recipients().get(i).mailbox().address();
+            Outcome result;
             if (reply.isPositive()) {
-                done.add(e.getKey());
+                result = Outcome.RELAYED;
                 EventLog.info("relayed", "queue", id, "to", rcpt, "reply", reply);
             } else if (reply.isPermanent()) {
-                done.add(e.getKey());
+                result = Outcome.FAILED;
                 EventLog.warn("relay-failed", "queue", id, "to", rcpt, "reply", reply);
             } else {
-                lastError = reply.toString();
+                result = Outcome.PENDING;
                 EventLog.info("relay-deferred", "queue", id, "to", rcpt, "reply", reply);
             }
+            state = state.withRecipient(i, new RecipientState(result, reply, outcome.replies().containsKey(i)
+                    ? settings.host() : null, now));
         }
-        if (outcome.sessionError() != null) {
-            EventLog.info("relay-deferred", "queue", id, "reason", outcome.sessionError());
-        }
-        if (done.size() == message.envelope().recipients().size()) {
+        state = expireIfTooOld(id, message, state, now);
+        if (state.finished()) {
             spool.remove(id);
             return;
         }
         int attempts = state.attempts() + 1;
-        Instant next = clock.instant().plus(backoff.after(attempts));
-        spool.saveState(id, new DeliveryState(attempts, next, done, lastError));
+        Instant next = now.plus(backoff.after(attempts));
+        spool.saveState(id, state.withAttempt(attempts, next));
         schedule(id, next);
+    }
+
+    /**
+     * RFC 5321 section 4.5.4.1: a message that could not be delivered within the queue lifetime fails for good,
+     * with the last transient reply as its diagnostic (RFC 3463 X.4.7: delivery time expired).
+     */
+    private DeliveryState expireIfTooOld(String id, StoredMessage message, DeliveryState state, Instant now) {
+        if (state.finished() || !now.isAfter(message.created().plus(settings.lifetime()))) {
+            return state;
+        }
+        for (int i : state.pending()) {
+            RecipientState r = state.recipients().get(i);
+            String last = r.reply() == null ? "never attempted" : r.reply().toString();
+            SmtpReply expired = SmtpReply.of(554, "5.4.7", "Delivery time expired after "
+                    + settings.lifetime().toHours() + " hours; last error: " + last);
+            state = state.withRecipient(i, new RecipientState(Outcome.FAILED, expired, r.remoteMta(), now));
+            EventLog.warn("expired", "queue", id, "to", message.envelope().recipients().get(i).mailbox().address(),
+                    "last", last);
+        }
+        return state;
     }
 
     @Override

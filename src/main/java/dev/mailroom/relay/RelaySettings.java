@@ -18,10 +18,11 @@ import java.util.Optional;
  * @param concurrency     parallel deliveries
  * @param retryInitial    first retry delay after a temporary failure; doubled each time
  * @param retryMax        longest retry delay
+ * @param lifetime        how long a message may stay queued; then its pending recipients fail for good
  */
 public record RelaySettings(String host, int port, String heloName, TlsPolicy tls, boolean verifyCertificate,
                             Optional<Path> trustedCa, Optional<String> username, Optional<String> password,
-                            int concurrency, Duration retryInitial, Duration retryMax) {
+                            int concurrency, Duration retryInitial, Duration retryMax, Duration lifetime) {
 
     public enum TlsPolicy { NONE, OPPORTUNISTIC, REQUIRED }
 

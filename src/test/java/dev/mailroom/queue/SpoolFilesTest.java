@@ -8,6 +8,7 @@ import dev.mailroom.envelope.DsnRet;
 import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
+import dev.mailroom.smtp.SmtpReply;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,9 +92,16 @@ class SpoolFilesTest {
         SpoolWriter w = spool.create(envelope(), null);
         w.commit();
         Instant next = Instant.ofEpochMilli(1_800_000_000_000L);
-        spool.saveState(w.id(), new DeliveryState(3, next, Set.of(1), "451 4.3.0 try later"));
+        int n = spool.read(w.id()).envelope().recipients().size();
+        assertThat(spool.read(w.id()).state()).isEqualTo(DeliveryState.fresh(spool.read(w.id()).created(), n));
+        DeliveryState saved = DeliveryState.fresh(next, n).withAttempt(3, next)
+                .withRecipient(n - 1, new RecipientState(RecipientState.Outcome.PENDING,
+                        SmtpReply.of(451, "4.3.0", "try later"), "mx.example.org", next))
+                .withHeld(true);
+        spool.saveState(w.id(), saved);
         DeliveryState s = spool.read(w.id()).state();
-        assertThat(s).isEqualTo(new DeliveryState(3, next, Set.of(1), "451 4.3.0 try later"));
+        assertThat(s).isEqualTo(saved);
+        assertThat(s.lastError()).isEqualTo("451 4.3.0 try later");
         spool.remove(w.id());
         assertThat(spool.list()).isEmpty();
         assertThat(Files.list(dir.resolve("queue"))).isEmpty();
