@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -206,6 +207,21 @@ public final class TestDnsServer implements AutoCloseable {
     public List<Query> queries(String name) {
         Name n = name(name);
         return queries.stream().filter(q -> q.name().equals(n)).toList();
+    }
+
+    /**
+     * Waits until at least {@code count} queries for {@code name} have arrived (at most 10 s), then returns them
+     * all. A client that gave up on a query may return before the server has even read it: a test that counts
+     * queries after a time-out waits here rather than reading {@link #queries(String)} at once.
+     */
+    public List<Query> awaitQueries(String name, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<Query> received = queries(name);
+        while (received.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            received = queries(name);
+        }
+        return received;
     }
 
     @Override
