@@ -272,13 +272,11 @@ public final class TestDnsServer implements AutoCloseable {
                 if (reply != null) {
                     udp.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
                 }
-            } catch (SocketException e) {
-                return; // closed
             } catch (IOException e) {
                 if (closed) {
                     return;
                 }
-                // one bad datagram: keep serving
+                // one malformed datagram, or a client gone away: keep serving
             }
         }
     }
