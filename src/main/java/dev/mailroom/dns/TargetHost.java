@@ -1,0 +1,25 @@
+package dev.mailroom.dns;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One host to try for a domain, with the addresses to connect to.
+ *
+ * @param name       the host name as published in the MX record (or the domain itself), without the final dot;
+ *                   the name a TLS certificate check is made against
+ * @param preference the MX preference (lower is tried first); 0 for the implicit MX
+ * @param addresses  A addresses first, then AAAA addresses; never empty
+ * @param implicit   true when the domain has no MX records and its own address records stand in for them
+ *                   (RFC 5321 section 5.1), or when the domain is an address literal
+ */
+public record TargetHost(String name, int preference, List<InetAddress> addresses, boolean implicit) {
+    public TargetHost {
+        Objects.requireNonNull(name, "name");
+        addresses = List.copyOf(addresses);
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("a target host needs at least one address: " + name);
+        }
+    }
+}
