@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.mailroom.address.AddressException;
 import dev.mailroom.address.PathParser;
-import dev.mailroom.relay.RelaySettings;
+import dev.mailroom.delivery.Destination;
+import dev.mailroom.delivery.RelaySettings;
+import dev.mailroom.delivery.RemoteSettings;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,11 +122,13 @@ public final class ConfigLoader {
 
         RelaySettings relay = relay(top.section("relay"), hostname, base);
         MailroomConfig.Transfer transfer = transfer(top.section("transfer"), local);
+        MailroomConfig.Delivery delivery = delivery(top.section("delivery"), hostname);
+        MailroomConfig.Dns dns = dns(top.section("dns"));
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
                 new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
                 new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay,
-                transfer);
+                transfer, delivery, dns);
     }
 
     private List<MailroomConfig.Listener> listeners(Section top) throws ConfigException {
@@ -260,6 +265,86 @@ public final class ConfigLoader {
         }
         s.done();
         return out;
+    }
+
+    private MailroomConfig.Delivery delivery(Section s, String hostname) throws ConfigException {
+        boolean smarthost = s.choice("remote", "smarthost", "smarthost", "mx").equals("smarthost");
+        int mxPort = (int) s.longInt("mx_port", 25, 1, 65535);
+        RelaySettings.TlsPolicy tls = tlsPolicy(s, "tls", "opportunistic");
+        Map<String, RelaySettings.TlsPolicy> perDomain = new LinkedHashMap<>();
+        Section policies = s.section("tls_policy");
+        for (String domain : policies.keys()) {
+            if (!PathParser.isValidDomain(domain)) {
+                throw error(policies.prefix + domain, "not a valid domain or host name");
+            }
+            perDomain.put(domain.toLowerCase(Locale.ROOT), tlsPolicy(policies, domain, null));
+        }
+        policies.done();
+        Map<String, Destination.Host> routes = new LinkedHashMap<>();
+        Section routeSection = s.section("routes");
+        for (String domain : routeSection.keys()) {
+            if (!PathParser.isValidDomain(domain)) {
+                throw error(routeSection.prefix + domain, "not a valid domain");
+            }
+            String target = routeSection.string(domain, null);
+            int colon = target == null ? -1 : target.lastIndexOf(':');
+            String host = colon < 0 ? target : target.substring(0, colon);
+            int port = 25;
+            try {
+                if (colon >= 0) {
+                    port = Integer.parseInt(target.substring(colon + 1));
+                }
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (host == null || host.isBlank() || port < 1 || port > 65535) {
+                throw error(routeSection.prefix + domain, "expected \"host\" or \"host:port\", got " + target);
+            }
+            routes.put(domain.toLowerCase(Locale.ROOT), new Destination.Host(host, port));
+        }
+        routeSection.done();
+        s.done();
+        return new MailroomConfig.Delivery(smarthost, new RemoteSettings(hostname, mxPort, tls, perDomain), routes);
+    }
+
+    private RelaySettings.TlsPolicy tlsPolicy(Section s, String key, String def) throws ConfigException {
+        return RelaySettings.TlsPolicy.valueOf(
+                s.choice(key, def, "none", "opportunistic", "required").toUpperCase(Locale.ROOT));
+    }
+
+    private MailroomConfig.Dns dns(Section s) throws ConfigException {
+        List<InetSocketAddress> resolvers = new ArrayList<>();
+        for (String r : s.strings("resolvers", List.of())) {
+            resolvers.add(hostPort(s.prefix + "resolvers", r, 53));
+        }
+        Duration timeout = Duration.ofMillis(s.longInt("timeout_millis", 5000, 100, 60000));
+        int retries = (int) s.longInt("retries", 1, 0, 10);
+        s.done();
+        return new MailroomConfig.Dns(List.copyOf(resolvers), timeout, retries);
+    }
+
+    /** "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:53": numeric only, so no DNS is needed to find DNS. */
+    private InetSocketAddress hostPort(String key, String value, int defaultPort) throws ConfigException {
+        String host = value;
+        int port = defaultPort;
+        try {
+            if (value.startsWith("[")) {
+                int end = value.indexOf(']');
+                host = value.substring(1, end);
+                if (end + 1 < value.length()) {
+                    port = Integer.parseInt(value.substring(end + 2));
+                }
+            } else if (value.indexOf(':') == value.lastIndexOf(':') && value.indexOf(':') > 0) {
+                host = value.substring(0, value.indexOf(':'));
+                port = Integer.parseInt(value.substring(value.indexOf(':') + 1));
+            }
+            if (port < 1 || port > 65535 || !host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw new IllegalArgumentException();
+            }
+            return new InetSocketAddress(java.net.InetAddress.ofLiteral(host), port);
+        } catch (RuntimeException e) {
+            throw error(key, "expected a numeric address with optional port (\"127.0.0.1:5353\"), got " + value);
+        }
     }
 
     private RelaySettings relay(Section s, String hostname, Path base) throws ConfigException {

@@ -1,6 +1,9 @@
 package dev.mailroom.config;
 
-import dev.mailroom.relay.RelaySettings;
+import dev.mailroom.delivery.Destination;
+import dev.mailroom.delivery.RelaySettings;
+import dev.mailroom.delivery.RemoteSettings;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +24,9 @@ public record MailroomConfig(
         Limits limits,
         Auth auth,
         RelaySettings relay,
-        Transfer transfer) {
+        Transfer transfer,
+        Delivery delivery,
+        Dns dns) {
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */
     public record Tls(Optional<Path> certificate, Optional<Path> privateKey, boolean nativeCrypto) {
@@ -54,6 +59,16 @@ public record MailroomConfig(
      * @param relayNetworks      clients allowed to relay to any domain without AUTH
      */
     public record Transfer(Set<String> relayDomains, int maxReceivedHeaders, List<Cidr> relayNetworks) {}
+
+    /**
+     * How mail leaves: through the smarthost ({@code [relay]}) or directly to MX hosts, static routes first.
+     *
+     * @param useSmarthost everything without a static route goes to the smarthost (the embedded default)
+     */
+    public record Delivery(boolean useSmarthost, RemoteSettings remote, Map<String, Destination.Host> routes) {}
+
+    /** The resolvers for MX lookups; empty: those of /etc/resolv.conf. */
+    public record Dns(List<InetSocketAddress> resolvers, Duration timeout, int retries) {}
 
     /** Submission policy shared by the listeners. */
     public record Policy(String unqualified, boolean receivedClientIp, boolean receivedUser,

@@ -17,7 +17,10 @@ import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.FileSpool;
 import dev.mailroom.queue.NotifyingSpool;
 import dev.mailroom.queue.Spool;
-import dev.mailroom.relay.RelayQueue;
+import dev.mailroom.delivery.Router;
+import dev.mailroom.delivery.Scheduler;
+import dev.mailroom.delivery.SmtpDelivery;
+import dev.mailroom.dns.MxResolver;
 import dev.mailroom.sasl.CredentialStoreUnavailableException;
 import dev.mailroom.smtp.AuthService;
 import dev.mailroom.smtp.ListenerSettings;
@@ -53,7 +56,7 @@ import java.util.Map;
 public final class MailroomServer implements Closeable {
     private final MailroomConfig config;
     private final Map<String, SmtpListener> listeners = new LinkedHashMap<>();
-    private RelayQueue relay;
+    private Scheduler scheduler;
 
     private MailroomServer(MailroomConfig config) {
         this.config = config;
@@ -75,8 +78,12 @@ public final class MailroomServer implements Closeable {
         Files.createDirectories(config.dataDir());
         ServerTls tls = serverTls();
         FileSpool files = FileSpool.recover(config.dataDir().resolve("spool"));
-        relay = new RelayQueue(files, config.relay(), Clock.systemUTC());
-        Spool spool = new NotifyingSpool(files, relay::submitted);
+        MailroomConfig.Dns dns = config.dns();
+        SmtpDelivery smtp = new SmtpDelivery(config.relay(), config.delivery().remote(),
+                new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
+        scheduler = new Scheduler(files, config.relay(),
+                new Router(config.delivery().routes(), config.delivery().useSmarthost()), smtp, Clock.systemUTC());
+        Spool spool = new NotifyingSpool(files, scheduler::submitted);
 
         MailroomConfig.Auth a = config.auth();
         UsersFile.createIfMissing(a.usersFile()); // a fresh install: no users yet, AUTH answers 535 not 454
@@ -113,7 +120,7 @@ public final class MailroomServer implements Closeable {
                     new SmtpListener.Limits(l.maxConnections(), l.maxConnectionsPerClient()));
             listeners.put(spec.name(), listener);
         }
-        relay.start();
+        scheduler.start();
         EventLog.info("started", "hostname", config.hostname(), "data_dir", config.dataDir(),
                 "relay", config.relay().host() + ":" + config.relay().port());
     }
@@ -187,8 +194,8 @@ public final class MailroomServer implements Closeable {
         return l.port();
     }
 
-    public RelayQueue relay() {
-        return relay;
+    public Scheduler scheduler() {
+        return scheduler;
     }
 
     @Override
@@ -200,8 +207,8 @@ public final class MailroomServer implements Closeable {
                 // closing anyway
             }
         }
-        if (relay != null) {
-            relay.close();
+        if (scheduler != null) {
+            scheduler.close();
         }
     }
 }

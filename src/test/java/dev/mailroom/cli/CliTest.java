@@ -104,10 +104,10 @@ class CliTest {
                 """.formatted(closedPort));
         try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", "mailroom.toml")) {
             submitAsAlice(run, "pw", "From: alice@localhost\r\n\r\nqueued\r\n");
-            run.await(Pattern.compile("event=relay-deferred"), Duration.ofSeconds(30));
+            run.await(Pattern.compile("event=deferred"), Duration.ofSeconds(30));
             MailroomProcess.Result list = MailroomProcess.run(dir, "", "queue", "list", "--config", "mailroom.toml");
             assertThat(list.exitCode()).isZero();
-            assertThat(list.output()).containsPattern("[0-9A-Z]{15} +\\d+ \\S+ <alice@localhost> -> 1 recipient\\(s\\) \\(smarthost 127\\.0\\.0\\.1:" + closedPort)
+            assertThat(list.output()).containsPattern("[0-9A-Z]{15} +\\d+ \\S+ <alice@localhost> -> 1 recipient\\(s\\) \\(451 4\\.4\\.1 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:" + closedPort)
                     .contains("1 message(s)");
         }
     }

@@ -1,4 +1,4 @@
-package dev.mailroom.relay;
+package dev.mailroom.delivery;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.mailroom.relay;
+package dev.mailroom.delivery;
 
 import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.DeliveryState;
@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,14 +22,17 @@ import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The scheduler between the spool and the smarthost: due messages are delivered by a fixed number of
- * workers; temporary failures come back after an exponential back-off; 5xx failures are final (the
- * bounce to the sender comes with the transfer role). On start every message in the spool is picked up.
+ * The queue manager (Postfix's qmgr): due messages are delivered by a fixed number of workers; each pending
+ * recipient is routed ({@link Router}), recipients with the same destination go together to the agent, and
+ * what each attempt did is kept per recipient in the spool. Temporary failures come back after an exponential
+ * back-off; permanent ones, and recipients still pending when the queue lifetime ends, are final. On start
+ * every message in the spool is picked up.
  */
-public final class RelayQueue implements Closeable {
+public final class Scheduler implements Closeable {
     private final Spool spool;
     private final RelaySettings settings;
-    private final SmarthostDelivery delivery;
+    private final Router router;
+    private final SmtpDelivery delivery;
     private final Backoff backoff;
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
@@ -36,14 +40,15 @@ public final class RelayQueue implements Closeable {
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
 
-    public RelayQueue(Spool spool, RelaySettings settings, Clock clock) {
+    public Scheduler(Spool spool, RelaySettings settings, Router router, SmtpDelivery delivery, Clock clock) {
         this.spool = spool;
         this.settings = settings;
-        this.delivery = new SmarthostDelivery(settings);
+        this.router = router;
+        this.delivery = delivery;
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.clock = clock;
         for (int i = 0; i < settings.concurrency(); i++) {
-            workers.add(Thread.ofVirtual().name("relay-" + i).unstarted(this::work));
+            workers.add(Thread.ofVirtual().name("delivery-" + i).unstarted(this::work));
         }
     }
 
@@ -70,65 +75,57 @@ public final class RelayQueue implements Closeable {
         }
     }
 
-    /** Smarthost connections idle longer than this are closed (smtp servers time out idle clients). */
-    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
-
     private void work() {
-        try (SmarthostDelivery.Connection connection = delivery.newConnection()) {
-            while (!closed) {
-                Due next;
-                try {
-                    next = due.poll(1, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                connection.closeIfIdle(IDLE_NANOS);
-                if (next == null) {
-                    continue;
-                }
-                scheduled.remove(next.id);
-                try {
-                    attempt(connection, next.id);
-                } catch (IOException | RuntimeException e) {
-                    EventLog.warn("relay-error", "queue", next.id, "error", e.toString());
-                    schedule(next.id, clock.instant().plus(backoff.initial()));
-                }
+        while (!closed) {
+            Due next;
+            try {
+                next = due.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next == null) {
+                delivery.closeIdle();
+                continue;
+            }
+            scheduled.remove(next.id);
+            try {
+                attempt(next.id);
+            } catch (IOException | RuntimeException e) {
+                EventLog.warn("delivery-error", "queue", next.id, "error", e.toString());
+                schedule(next.id, clock.instant().plus(backoff.initial()));
             }
         }
     }
 
-    private void attempt(SmarthostDelivery.Connection connection, String id) throws IOException {
-        StoredMessage message = spool.read(id);
+    private void attempt(String id) throws IOException {
+        StoredMessage message;
+        try {
+            message = spool.read(id);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return; // deleted meanwhile (by the operator)
+        }
         DeliveryState state = message.state();
         if (state.held()) {
             return; // the operator's release schedules it again
         }
-        List<Integer> pending = state.pending();
-        DeliveryOutcome outcome = pending.isEmpty() ? new DeliveryOutcome(Map.of(), null)
-                : delivery.deliver(connection, message, pending);
-        Instant now = clock.instant();
-        SmtpReply unreached = outcome.sessionError() == null ? null
-                : SmtpReply.of(451, "4.4.1", "Not delivered: " + outcome.sessionError());
-        for (int i : pending) {
-            SmtpReply reply = outcome.replies().getOrDefault(i, unreached);
-            if (reply == null) {
-                continue; // not tried in this attempt
-            }
-            String rcpt = message.envelope().recipients().get(i).mailbox().address();
-            Outcome result;
-            if (reply.isPositive()) {
-                result = Outcome.RELAYED;
-                EventLog.info("relayed", "queue", id, "to", rcpt, "reply", reply);
-            } else if (reply.isPermanent()) {
-                result = Outcome.FAILED;
-                EventLog.warn("relay-failed", "queue", id, "to", rcpt, "reply", reply);
-            } else {
-                result = Outcome.PENDING;
-                EventLog.info("relay-deferred", "queue", id, "to", rcpt, "reply", reply);
-            }
-            state = state.withRecipient(i, new RecipientState(result, reply, outcome.replies().containsKey(i)
-                    ? settings.host() : null, now));
+        Map<Destination, List<Integer>> byDestination = new LinkedHashMap<>();
+        for (int i : state.pending()) {
+            byDestination.computeIfAbsent(router.route(message.envelope().recipients().get(i).mailbox()),
+                    d -> new ArrayList<>()).add(i);
         }
+        for (var e : byDestination.entrySet()) {
+            Map<Integer, Attempt> attempts = delivery.deliver(message, e.getValue(), e.getKey());
+            Instant now = clock.instant();
+            for (int i : e.getValue()) {
+                Attempt a = attempts.get(i);
+                if (a == null) {
+                    continue; // the agent did not get to it: still pending, unchanged
+                }
+                log(id, message.envelope().recipients().get(i).mailbox().address(), e.getKey(), a);
+                state = state.withRecipient(i, new RecipientState(a.outcome(), a.reply(), a.remoteMta(), now));
+            }
+        }
+        Instant now = clock.instant();
         state = expireIfTooOld(id, message, state, now);
         if (state.finished()) {
             spool.remove(id);
@@ -138,6 +135,20 @@ public final class RelayQueue implements Closeable {
         Instant next = now.plus(backoff.after(attempts));
         spool.saveState(id, state.withAttempt(attempts, next));
         schedule(id, next);
+    }
+
+    private static void log(String id, String rcpt, Destination d, Attempt a) {
+        String event = switch (a.outcome()) {
+            case DELIVERED -> "delivered";
+            case RELAYED -> "relayed";
+            case FAILED -> "delivery-failed";
+            case PENDING -> "deferred";
+        };
+        if (a.outcome() == Outcome.FAILED) {
+            EventLog.warn(event, "queue", id, "to", rcpt, "via", d.key(), "host", a.remoteMta(), "reply", a.reply());
+        } else {
+            EventLog.info(event, "queue", id, "to", rcpt, "via", d.key(), "host", a.remoteMta(), "reply", a.reply());
+        }
     }
 
     /**
@@ -164,6 +175,7 @@ public final class RelayQueue implements Closeable {
     public void close() {
         closed = true;
         workers.forEach(Thread::interrupt);
+        delivery.close();
     }
 
     private record Due(String id, Instant when) implements Delayed {

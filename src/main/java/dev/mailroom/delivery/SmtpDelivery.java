@@ -1,0 +1,268 @@
+package dev.mailroom.delivery;
+
+import dev.mailroom.delivery.RelaySettings.TlsPolicy;
+import dev.mailroom.dns.MxResolver;
+import dev.mailroom.dns.Route;
+import dev.mailroom.dns.TargetHost;
+import dev.mailroom.dns.UnroutableException;
+import dev.mailroom.envelope.Envelope;
+import dev.mailroom.envelope.Recipient;
+import dev.mailroom.queue.RecipientState.Outcome;
+import dev.mailroom.queue.StoredMessage;
+import dev.mailroom.smtp.SmtpReply;
+import dev.mailroom.smtp.client.Capabilities;
+import dev.mailroom.smtp.client.MessageSource;
+import dev.mailroom.smtp.client.SmtpClient;
+import dev.mailroom.smtp.client.SmtpClientException;
+import dev.mailroom.smtp.client.TransactionResult;
+import dev.mailroom.tls.ClientTls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * The SMTP delivery agent (Postfix's smtp(8)): hands a message to the smarthost, a static route or the
+ * recipient domain's MX hosts, one transaction for all recipients of that destination (RFC 5321 section
+ * 4.5.4.1). MX hosts are tried in the resolver's order, every address of each, until one takes the
+ * transaction; a reply to a recipient is that recipient's result, whichever host gave it (RFC 5321 section 5.1).
+ */
+public final class SmtpDelivery implements DeliveryAgent {
+    /** Cached connections idle longer than this are closed (servers time out idle clients after some minutes). */
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final RelaySettings smarthost;
+    private final RemoteSettings remote;
+    private final MxResolver resolver;
+    private final SSLSocketFactory verifying;
+    private final SSLSocketFactory insecure = ClientTls.insecure();
+    private final ConnectionCache cache;
+
+    public SmtpDelivery(RelaySettings smarthost, RemoteSettings remote, MxResolver resolver) {
+        this.smarthost = smarthost;
+        this.remote = remote;
+        this.resolver = resolver;
+        this.verifying = ClientTls.verifying(smarthost.trustedCa());
+        this.cache = new ConnectionCache(IDLE_NANOS, Math.max(1, smarthost.concurrency()));
+    }
+
+    /** Where to connect, and how. */
+    private record Target(String name, InetSocketAddress address, TlsPolicy tls, boolean verify, boolean auth) {
+        String key() {
+            return name + "|" + address.getAddress().getHostAddress() + ":" + address.getPort() + "|" + tls + verify;
+        }
+    }
+
+    /** The next hop could not be used at all: every recipient gets {@code reply}. */
+    private static final class HopFailure extends Exception {
+        final SmtpReply reply;
+
+        HopFailure(SmtpReply reply) {
+            super(reply.toString(), null, false, false);
+            this.reply = reply;
+        }
+    }
+
+    @Override
+    public Map<Integer, Attempt> deliver(StoredMessage message, List<Integer> recipients, Destination destination) {
+        List<Target> targets;
+        try {
+            targets = targets(destination);
+        } catch (HopFailure f) {
+            return all(recipients, Attempt.of(f.reply, null, Outcome.RELAYED));
+        }
+        SmtpReply last = SmtpReply.of(451, "4.4.1", "No host of " + destination.key() + " could be reached");
+        for (Target t : targets) {
+            try {
+                return attempt(t, message, recipients, true);
+            } catch (HopFailure f) {
+                last = f.reply; // this host could not take the transaction: try the next one
+            }
+        }
+        return all(recipients, Attempt.of(last, null, Outcome.RELAYED));
+    }
+
+    /** Closes cached connections idle too long; the scheduler calls it when it has nothing to do. */
+    void closeIdle() {
+        cache.closeIdle();
+    }
+
+    void close() {
+        cache.closeAll();
+    }
+
+    private List<Target> targets(Destination d) throws HopFailure {
+        return switch (d) {
+            case Destination.Smarthost s -> addresses(smarthost.host()).stream()
+                    .map(a -> new Target(smarthost.host(), new InetSocketAddress(a, smarthost.port()), smarthost.tls(),
+                            smarthost.verifyCertificate(), smarthost.username().isPresent()))
+                    .toList();
+            case Destination.Host h -> addresses(h.host()).stream()
+                    .map(a -> new Target(h.host(), new InetSocketAddress(a, h.port()), remote.tlsFor(h.host()),
+                            remote.tlsFor(h.host()) == TlsPolicy.REQUIRED, false))
+                    .toList();
+            case Destination.Mx mx -> mxTargets(mx.domain());
+        };
+    }
+
+    private List<Target> mxTargets(String domain) throws HopFailure {
+        Route route = resolver.resolve(domain);
+        if (route instanceof Route.Failure f) {
+            throw new HopFailure(f.failureReply());
+        }
+        TlsPolicy tls = remote.tlsFor(domain);
+        List<Target> out = new ArrayList<>();
+        for (TargetHost host : ((Route.Hosts) route).hosts()) {
+            for (InetAddress a : host.addresses()) {
+                out.add(new Target(host.name(), new InetSocketAddress(a, remote.mxPort()), tls,
+                        tls == TlsPolicy.REQUIRED, false));
+            }
+        }
+        return out;
+    }
+
+    private List<InetAddress> addresses(String host) throws HopFailure {
+        try {
+            return resolver.addresses(host);
+        } catch (UnroutableException e) {
+            throw new HopFailure(e.failure().failureReply());
+        }
+    }
+
+    /** One transaction on a cached or new connection to this target. */
+    private Map<Integer, Attempt> attempt(Target t, StoredMessage message, List<Integer> indexes, boolean mayReuse)
+            throws HopFailure {
+        SmtpClient client = mayReuse ? cache.take(t.key()) : null;
+        boolean reused = client != null;
+        try {
+            if (client == null) {
+                client = open(t);
+            }
+            Map<Integer, Attempt> refused = refuseWhatThisHopCannotTake(client.capabilities(), message, indexes, t);
+            if (refused != null) {
+                cache.give(t.key(), client);
+                return refused;
+            }
+            TransactionResult result = client.send(subset(message.envelope(), indexes), source(message));
+            if (result.mailReply().isTransient()) {
+                client.close();
+                throw new HopFailure(result.mailReply()); // e.g. 421 or 451 at MAIL: another MX may do better
+            }
+            cache.give(t.key(), client);
+            return settle(result, indexes, t.name());
+        } catch (SmtpClientException | IOException | UncheckedIOException e) {
+            if (client != null) {
+                client.close();
+            }
+            if (reused) {
+                return attempt(t, message, indexes, false); // the cached connection had gone stale: once more
+            }
+            throw new HopFailure(SmtpReply.of(451, "4.4.1", t.name() + " ["
+                    + t.address().getAddress().getHostAddress() + "]:" + t.address().getPort() + ": "
+                    + oneLine(e.getMessage())));
+        }
+    }
+
+    /**
+     * What cannot go to this hop at all, decided before MAIL: an SMTPUTF8 message to a server without SMTPUTF8
+     * fails for good (RFC 6531 section 3.4, 553 5.6.7), as Postfix does.
+     */
+    private static Map<Integer, Attempt> refuseWhatThisHopCannotTake(Capabilities caps, StoredMessage m,
+                                                                  List<Integer> indexes, Target t) {
+        if (m.envelope().parameters().smtputf8() && !caps.has("SMTPUTF8")) {
+            return all(indexes, new Attempt(Outcome.FAILED, SmtpReply.of(553, "5.6.7",
+                    "Message needs SMTPUTF8 but " + t.name() + " does not support it"), t.name()));
+        }
+        return null;
+    }
+
+    /** Connects, says EHLO, upgrades to TLS by policy and authenticates when configured. */
+    private SmtpClient open(Target t) throws IOException, SmtpClientException, HopFailure {
+        SmtpClient client = SmtpClient.connect(t.address(), SmtpClient.ClientSettings.defaults(remote.heloName()));
+        try {
+            Capabilities caps = client.ehlo();
+            if (t.tls() != TlsPolicy.NONE && caps.has("STARTTLS")) {
+                SSLSocketFactory f = t.verify() ? verifying : insecure;
+                client.startTls(socket -> {
+                    try {
+                        return ClientTls.wrapClient(f, socket, t.name(), t.address().getPort(), t.verify());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                client.ehlo();
+            } else if (t.tls() == TlsPolicy.REQUIRED) {
+                // never send in clear what the policy says must be encrypted: defer (and bounce at expiry)
+                throw new HopFailure(SmtpReply.of(451, "4.7.4",
+                        t.name() + " does not offer STARTTLS, which the TLS policy requires"));
+            }
+            if (t.auth()) {
+                client.authPlain(smarthost.username().get(), smarthost.password().orElse(""), false);
+            }
+            return client;
+        } catch (IOException | SmtpClientException | HopFailure | RuntimeException e) {
+            client.quit();
+            throw e;
+        }
+    }
+
+    /** Maps the transaction's replies onto recipient indexes: RCPT refusals, then the reply to the data. */
+    private static Map<Integer, Attempt> settle(TransactionResult r, List<Integer> indexes, String host) {
+        Map<Integer, Attempt> out = new HashMap<>();
+        for (int k = 0; k < indexes.size(); k++) {
+            SmtpReply reply;
+            if (!r.mailReply().isPositive()) {
+                reply = r.mailReply();
+            } else if (!r.recipientReplies().get(k).isPositive()) {
+                reply = r.recipientReplies().get(k);
+            } else if (r.dataReply() != null) {
+                reply = r.dataReply();
+            } else {
+                reply = SmtpReply.of(451, "4.4.2", "Transaction with " + host + " ended before the data was accepted");
+            }
+            out.put(indexes.get(k), Attempt.of(reply, host, Outcome.RELAYED));
+        }
+        return out;
+    }
+
+    private static Envelope subset(Envelope full, List<Integer> indexes) {
+        List<Recipient> rs = new ArrayList<>();
+        for (int i : indexes) {
+            rs.add(full.recipients().get(i));
+        }
+        return new Envelope(full.reversePath(), full.parameters(), rs);
+    }
+
+    private static Map<Integer, Attempt> all(List<Integer> indexes, Attempt a) {
+        Map<Integer, Attempt> out = new HashMap<>();
+        for (int i : indexes) {
+            out.put(i, a);
+        }
+        return out;
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "connection failed" : s.replaceAll("[\\r\\n]+", " ");
+    }
+
+    private static MessageSource source(StoredMessage m) {
+        return new MessageSource() {
+            @Override
+            public InputStream open() throws IOException {
+                return m.openContent();
+            }
+
+            @Override
+            public long size() {
+                return m.size();
+            }
+        };
+    }
+}

@@ -1,0 +1,216 @@
+package dev.mailroom.it;
+
+import static dev.mailroom.it.Wire.expect;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mailroom.dns.TestDnsServer;
+import dev.mailroom.sink.Behaviour;
+import dev.mailroom.sink.ReceivedMessage;
+import dev.mailroom.sink.SinkServer;
+import dev.mailroom.sink.SinkServer.SinkSettings;
+import dev.mailroom.smtp.SmtpReply;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Direct delivery to MX hosts (RFC 5321 section 5.1): a DNS server of the test's own serves the MX records, and
+ * smtp sinks on 127.0.0.2, 127.0.0.3 and 127.0.0.4 play the destination servers, all on one port (MX hosts are
+ * reached on one port, 25 in real life).
+ */
+class MxDeliveryTest {
+    @TempDir
+    Path dir;
+
+    private TestDnsServer dns;
+    private int mxPort;
+    private final List<SinkServer> sinks = new ArrayList<>();
+    private MailroomFixture mr;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        dns = TestDnsServer.start();
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.2"))) {
+            mxPort = probe.getLocalPort();
+        }
+        dns.add("remote.test. MX 10 mx1.remote.test.", "remote.test. MX 20 mx2.remote.test.",
+                "mx1.remote.test. A 127.0.0.2", "mx2.remote.test. A 127.0.0.3",
+                "implicit.test. A 127.0.0.4",
+                "nullmx.test. MX 0 .",
+                "routed.test. MX 10 mx1.remote.test.");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (mr != null) {
+            mr.close();
+        }
+        sinks.forEach(SinkServer::close);
+        dns.close();
+    }
+
+    private SinkServer sinkOn(String address, Behaviour behaviour, SinkSettings base) throws Exception {
+        SinkServer s = SinkServer.start(base.withBind(InetAddress.getByName(address)).withPort(mxPort)
+                .withBehaviour(behaviour));
+        sinks.add(s);
+        return s;
+    }
+
+    private SinkServer sinkOn(String address) throws Exception {
+        return sinkOn(address, Behaviour.ACCEPT_ALL, SinkSettings.defaults());
+    }
+
+    private void startMailroom(String deliveryExtra) throws Exception {
+        mr = MailroomFixture.start(dir, SinkSettings.defaults(), """
+
+                [delivery]
+                remote = "mx"
+                mx_port = %d
+                %s
+
+                [dns]
+                resolvers = ["127.0.0.1:%d"]
+                timeout_millis = 1000
+                """.formatted(mxPort, deliveryExtra, dns.port()));
+    }
+
+    private void submit(String marker, String... rcpts) throws Exception {
+        submitWith(marker, "", rcpts);
+    }
+
+    private void submitWith(String marker, String mailParams, String... rcpts) throws Exception {
+        try (SmtpTestClient c = Wire.plainSession(mr.trusted())) {
+            expect(c.cmd("MAIL FROM:<a@example.com>" + mailParams), 250, "2.1.0");
+            for (String r : rcpts) {
+                expect(c.cmd("RCPT TO:<" + r + ">"), 250, "2.1.5");
+            }
+            SmtpTestClient.expect(c.cmd("DATA"), 354);
+            c.write(Wire.message(marker) + ".\r\n");
+            expect(c.read(), 250, "2.0.0");
+        }
+    }
+
+    private static ReceivedMessage awaitOne(SinkServer s, String marker) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ReceivedMessage m : s.messages()) {
+                if (m.text().contains(marker)) {
+                    return m;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("nothing with " + marker + " arrived at " + s.address());
+    }
+
+    @Test
+    void theLowestPreferenceMxGetsTheMessageWithAllItsRecipientsInOneTransaction() throws Exception {
+        SinkServer mx1 = sinkOn("127.0.0.2");
+        SinkServer mx2 = sinkOn("127.0.0.3");
+        startMailroom("");
+        String marker = Wire.marker();
+        submit(marker, "x@remote.test", "y@REMOTE.test");
+        ReceivedMessage m = awaitOne(mx1, marker);
+        assertThat(m.rcptTo()).containsExactly("x@remote.test", "y@REMOTE.test");
+        assertThat(m.mailFrom()).isEqualTo("a@example.com");
+        assertThat(m.heloName()).isEqualTo("mail.example.com");
+        assertThat(mx2.messages()).isEmpty();
+        Wire.awaitEmptySpool(mr);
+    }
+
+    @Test
+    void whenTheFirstMxIsDownTheNextOneIsTried() throws Exception {
+        SinkServer mx2 = sinkOn("127.0.0.3"); // nothing listens on 127.0.0.2
+        startMailroom("");
+        String marker = Wire.marker();
+        submit(marker, "x@remote.test");
+        assertThat(awaitOne(mx2, marker).rcptTo()).containsExactly("x@remote.test");
+        Wire.awaitEmptySpool(mr);
+    }
+
+    @Test
+    void withoutMxTheDomainsOwnAddressIsUsed() throws Exception {
+        SinkServer implicit = sinkOn("127.0.0.4");
+        startMailroom("");
+        String marker = Wire.marker();
+        submit(marker, "z@implicit.test");
+        assertThat(awaitOne(implicit, marker).rcptTo()).containsExactly("z@implicit.test");
+    }
+
+    @Test
+    void aTemporaryRefusalIsRetriedUntilAccepted() throws Exception {
+        AtomicInteger seen = new AtomicInteger();
+        SinkServer mx1 = sinkOn("127.0.0.2", new Behaviour() {
+            @Override
+            public SmtpReply onData(ReceivedMessage message) {
+                return seen.incrementAndGet() == 1 ? SmtpReply.of(451, "4.3.0", "try again later")
+                        : SmtpReply.of(250, "2.0.0", "ok");
+            }
+        }, SinkSettings.defaults());
+        startMailroom("");
+        String marker = Wire.marker();
+        submit(marker, "x@remote.test");
+        awaitOne(mx1, marker);
+        assertThat(seen.get()).isEqualTo(2);
+        Wire.awaitEmptySpool(mr);
+    }
+
+    @Test
+    void aRecipientRefusedFor5xxIsNotRetriedWhileTheOthersAreDelivered() throws Exception {
+        AtomicInteger rcptCalls = new AtomicInteger();
+        SinkServer mx1 = sinkOn("127.0.0.2", new Behaviour() {
+            @Override
+            public SmtpReply onRcpt(String to, List<String> params) {
+                rcptCalls.incrementAndGet();
+                return to.startsWith("nobody@") ? SmtpReply.of(550, "5.1.1", "no such user")
+                        : SmtpReply.of(250, "2.1.5", "ok");
+            }
+        }, SinkSettings.defaults());
+        startMailroom("");
+        String marker = Wire.marker();
+        submit(marker, "x@remote.test", "nobody@remote.test");
+        assertThat(awaitOne(mx1, marker).rcptTo()).containsExactly("x@remote.test");
+        Wire.awaitEmptySpool(mr);
+        assertThat(rcptCalls.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aNullMxFailsAtOnceWithoutAnyConnectionOrRetry() throws Exception {
+        SinkServer mx1 = sinkOn("127.0.0.2");
+        startMailroom("");
+        String marker = Wire.marker();
+        submit(marker, "x@nullmx.test", "x@remote.test");
+        assertThat(awaitOne(mx1, marker).rcptTo()).containsExactly("x@remote.test");
+        Wire.awaitEmptySpool(mr); // the null-MX recipient failed for good: nothing left to retry
+        assertThat(dns.queries("nullmx.test")).hasSize(1);
+    }
+
+    @Test
+    void aStaticRouteWinsOverTheMxRecords() throws Exception {
+        SinkServer mx1 = sinkOn("127.0.0.2");
+        SinkServer routed = sinkOn("127.0.0.4");
+        startMailroom("[delivery.routes]\n\"routed.test\" = \"127.0.0.4:" + mxPort + "\"");
+        String marker = Wire.marker();
+        submit(marker, "r@routed.test");
+        assertThat(awaitOne(routed, marker).rcptTo()).containsExactly("r@routed.test");
+        assertThat(mx1.messages()).isEmpty();
+    }
+
+    @Test
+    void anSmtputf8MessageToAHopWithoutSmtputf8FailsFor553WithoutSending() throws Exception {
+        SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().withSmtputf8(false));
+        startMailroom("");
+        String marker = Wire.marker();
+        submitWith(marker, " SMTPUTF8", "x@remote.test");
+        Wire.awaitEmptySpool(mr); // failed for good (RFC 6531 section 3.4), not retried
+        assertThat(mx1.messages()).isEmpty();
+    }
+}
