@@ -243,6 +243,52 @@ class LmtpDeliveryTest {
         }
     }
 
+    /** A server that takes the transaction and then stops reading: the data write must time out, not hang. */
+    @Test
+    void aServerThatStopsReadingDuringDataTimesOut() throws Exception {
+        LmtpClient.Settings quick = new LmtpClient.Settings("mx.test", Duration.ofSeconds(2), Duration.ofSeconds(2),
+                Duration.ofMillis(300), Duration.ofSeconds(2));
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReceiveBufferSize(4096);
+            server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            Thread peer = Thread.ofVirtual().start(() -> {
+                try (Socket s = server.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                    OutputStream out = s.getOutputStream();
+                    out.write(bytes("220 peer\r\n"));
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        if (line.startsWith("LHLO")) {
+                            out.write(bytes("250-peer\r\n250 PIPELINING\r\n"));
+                        } else if (line.equals("DATA")) {
+                            out.write(bytes("354 go\r\n"));
+                            out.flush();
+                            done.await(); // and read nothing more
+                            return;
+                        } else {
+                            out.write(bytes("250 OK\r\n"));
+                        }
+                        out.flush();
+                    }
+                } catch (Exception e) {
+                    // the client gave up, as it should
+                }
+            });
+            byte[] big = new byte[16 * 1024 * 1024];
+            Arrays.fill(big, (byte) 'a');
+            long start = System.nanoTime();
+            List<SmtpReply> replies = new LmtpDelivery(new LmtpTarget.Tcp("127.0.0.1", server.getLocalPort()), quick)
+                    .deliver(env(MailParameters.NONE, null, "one@example.org"), MessageSource.of(big));
+            done.countDown();
+            peer.join();
+            assertThat(replies).extracting(SmtpReply::code).containsExactly(451);
+            assertThat(replies.getFirst().enhanced()).isEqualTo("4.4.2");
+            assertThat(replies.getFirst().lines().getFirst()).contains("write timed out");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
     @Test
     void targetsParseFromConfigurationText() {
         assertThat(LmtpTarget.parse("127.0.0.1:24")).isEqualTo(new LmtpTarget.Tcp("127.0.0.1", 24));
