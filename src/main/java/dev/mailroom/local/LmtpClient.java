@@ -137,7 +137,10 @@ public final class LmtpClient implements AutoCloseable {
         List<Integer> sendable = new ArrayList<>();
         for (int i = 0; i < replies.length; i++) {
             Recipient r = envelope.recipients().get(i);
-            if (!r.mailbox().isAscii() && !capabilities.has("SMTPUTF8")) {
+            if (hasLineBreak(r.mailbox().address())) {
+                // Would smuggle a command of its own; the path parser never lets one through, this is a guard.
+                replies[i] = SmtpReply.of(550, "5.1.3", "Bad recipient address syntax");
+            } else if (!r.mailbox().isAscii() && !capabilities.has("SMTPUTF8")) {
                 // RFC 6531 section 3.2: a non-ASCII address cannot go to a server without SMTPUTF8.
                 replies[i] = SmtpReply.of(553, "5.6.7", "LMTP server does not support non-ASCII mailbox names");
             } else {
@@ -215,6 +218,9 @@ public final class LmtpClient implements AutoCloseable {
     /** A reason to refuse the whole message without sending it, or null. */
     private SmtpReply refuseUnsendable(Envelope envelope, MessageSource message) {
         MailParameters p = envelope.parameters();
+        if (hasLineBreak(envelope.reversePathText())) {
+            return SmtpReply.of(550, "5.1.7", "Bad sender address syntax");
+        }
         if (envelope.reversePath() != null && !envelope.reversePath().isAscii() && !capabilities.has("SMTPUTF8")) {
             return SmtpReply.of(550, "5.6.7", "LMTP server does not support non-ASCII sender addresses"); // RFC 6531 3.5
         }
@@ -345,6 +351,10 @@ public final class LmtpClient implements AutoCloseable {
         }
         out.write(batch.toByteArray());
         out.flush();
+    }
+
+    private static boolean hasLineBreak(String s) {
+        return s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0;
     }
 
     private static void fillUnanswered(SmtpReply[] replies, SmtpReply reply) {

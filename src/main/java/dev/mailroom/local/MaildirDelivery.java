@@ -73,7 +73,7 @@ public final class MaildirDelivery {
      *
      * @throws SmtpException 452 4.3.1 when the disk (or a quota) is full, 451 4.3.0 for any other storage
      *                       error (both temporary: the queue retries), 554 5.4.6 for a forwarding loop, 550
-     *                       5.1.3 when the recipient cannot name a mailbox (no DNS domain)
+     *                       5.1.3 when the recipient cannot name a mailbox (no DNS domain, a line break)
      */
     public Path store(Mailbox sender, Mailbox recipient, MessageSource message) throws SmtpException {
         Path maildir;
@@ -92,12 +92,16 @@ public final class MaildirDelivery {
     }
 
     /** {@code Return-Path} and {@code Delivered-To}, the only bytes added to the message. */
-    static byte[] traceFields(Mailbox sender, Mailbox recipient) {
+    static byte[] traceFields(Mailbox sender, Mailbox recipient) throws SmtpException {
         String from = sender == null ? "" : sender.address();
         String to = recipient.address();
-        if (hasLineBreak(from) || hasLineBreak(to)) {
-            // Addresses come from the parser, which allows no CR/LF; a header injection must still be impossible.
-            throw new IllegalArgumentException("CR or LF in an address");
+        // Addresses come from the path parser, which allows no CR or LF; a header injection must stay
+        // impossible even if one arrives by another way.
+        if (hasLineBreak(from)) {
+            throw new SmtpException(550, "5.1.7", "Bad sender address syntax"); // RFC 3463 X.1.7
+        }
+        if (hasLineBreak(to)) {
+            throw new SmtpException(550, "5.1.3", "Bad recipient address syntax"); // RFC 3463 X.1.3
         }
         // RFC 5321 section 4.4: Return-Path: <reverse-path>, "<>" for the null reverse-path.
         return ("Return-Path: <" + from + ">\r\nDelivered-To: " + to + "\r\n").getBytes(StandardCharsets.UTF_8);

@@ -167,6 +167,17 @@ class LmtpDeliveryTest {
     }
 
     @Test
+    void anAddressWithALineBreakNeverReachesTheWire() throws Exception {
+        byte[] message = bytes("Subject: guard\r\n\r\nx\r\n");
+        Envelope e = new Envelope(mbox("s@remote.example"), MailParameters.NONE, List.of(
+                Recipient.of(new Mailbox("x>\r\nRCPT TO:<alice", "example.org")), Recipient.of(mbox("ivan@example.org"))));
+        List<SmtpReply> replies = new LmtpDelivery(dovecot.tcp(), SETTINGS).deliver(e, MessageSource.of(message));
+        assertThat(replies).as(() -> replies + "\n" + dovecot.log()).extracting(SmtpReply::code).containsExactly(550, 250);
+        assertThat(replies.getFirst().enhanced()).isEqualTo("5.1.3");
+        assertThat(delivered("ivan@example.org")).containsExactly(stored("s@remote.example", "ivan@example.org", message));
+    }
+
+    @Test
     void anUnreachableServerIsATemporaryFailureForEveryone() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

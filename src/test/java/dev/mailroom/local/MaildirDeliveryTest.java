@@ -164,8 +164,9 @@ class MaildirDeliveryTest {
         Mailbox hostile = new Mailbox(localPart, "example.org");
         if (localPart.contains("\r")) {
             // Never reaches the disk: a CR/LF in an address would inject header fields.
-            assertThatThrownBy(() -> delivery().store(SENDER, hostile, MessageSource.of(MESSAGE)))
-                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(delivery().deliver(SENDER, hostile, MessageSource.of(MESSAGE)).enhanced()).isEqualTo("5.1.3");
+            assertThat(delivery().deliver(hostile, ALICE, MessageSource.of(MESSAGE)).enhanced()).isEqualTo("5.1.7");
+            assertThat(Files.exists(root)).isFalse();
             assertThat(new MaildirLayout(root).maildirFor(hostile).getParent()).isEqualTo(root.resolve("example.org"));
             return;
         }
