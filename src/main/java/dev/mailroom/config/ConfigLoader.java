@@ -124,11 +124,12 @@ public final class ConfigLoader {
         MailroomConfig.Transfer transfer = transfer(top.section("transfer"), local);
         MailroomConfig.Delivery delivery = delivery(top.section("delivery"), hostname);
         MailroomConfig.Dns dns = dns(top.section("dns"));
+        MailroomConfig.Local localDelivery = local(top.section("local"), base, dataDir, defaultDomain);
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
                 new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
                 new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay,
-                transfer, delivery, dns);
+                transfer, delivery, dns, localDelivery);
     }
 
     private List<MailroomConfig.Listener> listeners(Section top) throws ConfigException {
@@ -310,6 +311,49 @@ public final class ConfigLoader {
     private RelaySettings.TlsPolicy tlsPolicy(Section s, String key, String def) throws ConfigException {
         return RelaySettings.TlsPolicy.valueOf(
                 s.choice(key, def, "none", "opportunistic", "required").toUpperCase(Locale.ROOT));
+    }
+
+    private MailroomConfig.Local local(Section s, Path base, Path dataDir, String defaultDomain)
+            throws ConfigException {
+        var mode = MailroomConfig.LocalMode.valueOf(
+                s.choice("delivery", "relay", "relay", "maildir", "lmtp").toUpperCase(Locale.ROOT));
+        Path root = s.path("maildir_root", dataDir, "mail");
+        String layout = s.string("maildir_layout", "{domain}/{localpart}");
+        if (!layout.contains("{localpart}")) {
+            throw error(s.prefix + "maildir_layout", "must contain {localpart}, or every user would share one Maildir");
+        }
+        Optional<String> lmtp = Optional.ofNullable(s.string("lmtp", null));
+        if (lmtp.isPresent()) {
+            try {
+                dev.mailroom.local.LmtpTarget.parse(lmtp.get());
+            } catch (IllegalArgumentException e) {
+                throw error(s.prefix + "lmtp", e.getMessage());
+            }
+        } else if (mode == MailroomConfig.LocalMode.LMTP) {
+            throw error(s.prefix + "lmtp", "delivery = \"lmtp\" needs the LMTP server: \"unix:/path\" or \"host:port\"");
+        }
+        Optional<Path> aliases = s.optionalPath("aliases_file", base);
+        if (aliases.isPresent()) {
+            try {
+                dev.mailroom.local.AliasesFile.read(aliases.get());
+            } catch (dev.mailroom.local.AliasesFileException e) {
+                throw new ConfigException(e.file().toString(), "line " + e.line(), e.reason());
+            } catch (IOException e) {
+                throw error(s.prefix + "aliases_file", "cannot read " + aliases.get() + ": " + e.getMessage());
+            }
+        }
+        String plus = s.string("plus_separator", "+");
+        String postmaster = s.string("postmaster", "postmaster@" + defaultDomain);
+        try {
+            if (PathParser.parse("<" + postmaster + ">", 0, new PathParser.Options(false, false, true)).mailbox()
+                    .domain() == null) {
+                throw error(s.prefix + "postmaster", "must be a full address: " + postmaster);
+            }
+        } catch (AddressException e) {
+            throw error(s.prefix + "postmaster", "bad address " + postmaster + ": " + e.reason());
+        }
+        s.done();
+        return new MailroomConfig.Local(mode, root, layout, lmtp, aliases, plus, postmaster);
     }
 
     private MailroomConfig.Dns dns(Section s) throws ConfigException {

@@ -26,7 +26,8 @@ public record MailroomConfig(
         RelaySettings relay,
         Transfer transfer,
         Delivery delivery,
-        Dns dns) {
+        Dns dns,
+        Local local) {
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */
     public record Tls(Optional<Path> certificate, Optional<Path> privateKey, boolean nativeCrypto) {
@@ -66,6 +67,22 @@ public record MailroomConfig(
      * @param useSmarthost everything without a static route goes to the smarthost (the embedded default)
      */
     public record Delivery(boolean useSmarthost, RemoteSettings remote, Map<String, Destination.Host> routes) {}
+
+    /**
+     * Delivery to the local domains' mailboxes.
+     *
+     * @param mode         RELAY: like remote mail (smarthost or MX); MAILDIR or LMTP: here
+     * @param maildirRoot  the root of the Maildirs (MAILDIR)
+     * @param layout       the Maildir of a user under the root, e.g. "{domain}/{localpart}"
+     * @param lmtp         "unix:/path" or "host:port" (LMTP)
+     * @param aliasesFile  sendmail-style aliases, if any
+     * @param plusSeparators the plus-addressing separators; empty disables it
+     * @param postmaster   where postmaster@ and abuse@ go when no alias or user takes them
+     */
+    public record Local(LocalMode mode, Path maildirRoot, String layout, Optional<String> lmtp,
+                        Optional<Path> aliasesFile, String plusSeparators, String postmaster) {}
+
+    public enum LocalMode { RELAY, MAILDIR, LMTP }
 
     /** The resolvers for MX lookups; empty: those of /etc/resolv.conf. */
     public record Dns(List<InetSocketAddress> resolvers, Duration timeout, int retries) {}

@@ -11,6 +11,14 @@ public sealed interface Destination {
     /** The key that groups recipients and bounds concurrent deliveries to one place. */
     String key();
 
+    /** A mailbox of a local domain: Maildir or LMTP ({@code [local]}). */
+    record Local() implements Destination {
+        @Override
+        public String key() {
+            return "local";
+        }
+    }
+
     /** The configured smarthost ({@code [relay]}): everything not local goes there. */
     record Smarthost() implements Destination {
         @Override

@@ -16,10 +16,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The queue manager (Postfix's qmgr): due messages are delivered by a fixed number of workers; each pending
@@ -33,18 +34,33 @@ public final class Scheduler implements Closeable {
     private final RelaySettings settings;
     private final Router router;
     private final SmtpDelivery delivery;
+    private final DeliveryAgent local;
+    private final Notifier notifier;
     private final Backoff backoff;
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
-    private final Set<String> scheduled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The time each queued id is due; a Due in the queue with another time is stale and skipped. */
+    private final Map<String, Instant> scheduled = new ConcurrentHashMap<>();
+    /** One attempt or operator action per message at a time (a worker delivering while `queue hold` runs). */
+    private final ReentrantLock[] busy = new ReentrantLock[256];
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
 
-    public Scheduler(Spool spool, RelaySettings settings, Router router, SmtpDelivery delivery, Clock clock) {
+    /**
+     * @param local    the agent for {@link Destination.Local}, or null when local domains are relayed like others
+     * @param notifier told of every change of a message's state (delivery status notifications)
+     */
+    public Scheduler(Spool spool, RelaySettings settings, Router router, SmtpDelivery delivery, DeliveryAgent local,
+                     Notifier notifier, Clock clock) {
         this.spool = spool;
         this.settings = settings;
         this.router = router;
         this.delivery = delivery;
+        this.local = local;
+        this.notifier = notifier;
+        for (int i = 0; i < busy.length; i++) {
+            busy[i] = new ReentrantLock();
+        }
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.clock = clock;
         for (int i = 0; i < settings.concurrency(); i++) {
@@ -70,8 +86,95 @@ public final class Scheduler implements Closeable {
     }
 
     private void schedule(String id, Instant when) {
-        if (scheduled.add(id)) {
+        boolean[] earlier = {false};
+        scheduled.compute(id, (k, old) -> {
+            if (old == null || when.isBefore(old)) {
+                earlier[0] = true;
+                return when;
+            }
+            return old;
+        });
+        if (earlier[0]) {
             due.add(new Due(id, when));
+        }
+    }
+
+    // ---- operator actions (mailroom queue ...), also used while deliveries run ----
+
+    /** Delivers this message now, whatever its back-off says. False if it is not in the queue. */
+    public boolean flush(String id) throws IOException {
+        if (!spool.list().contains(id)) {
+            return false;
+        }
+        schedule(id, clock.instant());
+        return true;
+    }
+
+    /** Delivers every queued message now (except held ones). */
+    public int flushAll() throws IOException {
+        List<String> ids = spool.list();
+        Instant now = clock.instant();
+        ids.forEach(id -> schedule(id, now));
+        return ids.size();
+    }
+
+    /** Keeps the message from being delivered until {@link #release}. */
+    public boolean hold(String id) throws IOException {
+        return withMessage(id, m -> {
+            spool.saveState(id, m.state().withHeld(true));
+            EventLog.info("held", "queue", id);
+        });
+    }
+
+    public boolean release(String id) throws IOException {
+        return withMessage(id, m -> {
+            spool.saveState(id, m.state().withHeld(false).withAttempt(m.state().attempts(), clock.instant()));
+            EventLog.info("released", "queue", id);
+            schedule(id, clock.instant());
+        });
+    }
+
+    /** Removes the message without any notice to its sender. */
+    public boolean delete(String id) throws IOException {
+        return withMessage(id, m -> {
+            spool.remove(id);
+            EventLog.warn("deleted", "queue", id, "from", m.envelope().reversePathText());
+        });
+    }
+
+    /** Fails every pending recipient now and returns the message to its sender (a bounce), then removes it. */
+    public boolean bounce(String id) throws IOException {
+        return withMessage(id, m -> {
+            DeliveryState state = m.state();
+            Instant now = clock.instant();
+            for (int i : state.pending()) {
+                state = state.withRecipient(i, new RecipientState(Outcome.FAILED,
+                        SmtpReply.of(550, "5.0.0", "Returned to sender by the postmaster"), null, now));
+            }
+            notifier.changed(m, m.state(), state);
+            spool.remove(id);
+            EventLog.warn("bounced", "queue", id, "from", m.envelope().reversePathText());
+        });
+    }
+
+    private interface Action {
+        void run(StoredMessage message) throws IOException;
+    }
+
+    private boolean withMessage(String id, Action action) throws IOException {
+        ReentrantLock lock = busy[Math.floorMod(id.hashCode(), busy.length)];
+        lock.lock();
+        try {
+            StoredMessage m;
+            try {
+                m = spool.read(id);
+            } catch (java.nio.file.NoSuchFileException e) {
+                return false;
+            }
+            action.run(m);
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -87,9 +190,11 @@ public final class Scheduler implements Closeable {
                 delivery.closeIdle();
                 continue;
             }
-            scheduled.remove(next.id);
+            if (!scheduled.remove(next.id, next.when)) {
+                continue; // rescheduled meanwhile (a flush): the other entry counts
+            }
             try {
-                attempt(next.id);
+                withMessage(next.id, this::attempt);
             } catch (IOException | RuntimeException e) {
                 EventLog.warn("delivery-error", "queue", next.id, "error", e.toString());
                 schedule(next.id, clock.instant().plus(backoff.initial()));
@@ -97,14 +202,10 @@ public final class Scheduler implements Closeable {
         }
     }
 
-    private void attempt(String id) throws IOException {
-        StoredMessage message;
-        try {
-            message = spool.read(id);
-        } catch (java.nio.file.NoSuchFileException e) {
-            return; // deleted meanwhile (by the operator)
-        }
-        DeliveryState state = message.state();
+    private void attempt(StoredMessage message) throws IOException {
+        String id = message.id();
+        DeliveryState before = message.state();
+        DeliveryState state = before;
         if (state.held()) {
             return; // the operator's release schedules it again
         }
@@ -114,7 +215,8 @@ public final class Scheduler implements Closeable {
                     d -> new ArrayList<>()).add(i);
         }
         for (var e : byDestination.entrySet()) {
-            Map<Integer, Attempt> attempts = delivery.deliver(message, e.getValue(), e.getKey());
+            DeliveryAgent agent = e.getKey() instanceof Destination.Local ? local : delivery;
+            Map<Integer, Attempt> attempts = agent.deliver(message, e.getValue(), e.getKey());
             Instant now = clock.instant();
             for (int i : e.getValue()) {
                 Attempt a = attempts.get(i);
@@ -127,14 +229,17 @@ public final class Scheduler implements Closeable {
         }
         Instant now = clock.instant();
         state = expireIfTooOld(id, message, state, now);
+        int attempts = state.attempts() + 1;
+        state = state.withAttempt(attempts, now.plus(backoff.after(attempts)));
+        // Notices first: if we crash before the state is saved, the attempt is repeated (a duplicate notice
+        // at worst), never a lost one.
+        state = notifier.changed(message, before, state);
         if (state.finished()) {
             spool.remove(id);
             return;
         }
-        int attempts = state.attempts() + 1;
-        Instant next = now.plus(backoff.after(attempts));
-        spool.saveState(id, state.withAttempt(attempts, next));
-        schedule(id, next);
+        spool.saveState(id, state);
+        schedule(id, state.nextAttempt());
     }
 
     private static void log(String id, String rcpt, Destination d, Attempt a) {

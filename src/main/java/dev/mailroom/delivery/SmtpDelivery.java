@@ -109,6 +109,7 @@ public final class SmtpDelivery implements DeliveryAgent {
                             remote.tlsFor(h.host()) == TlsPolicy.REQUIRED, false))
                     .toList();
             case Destination.Mx mx -> mxTargets(mx.domain());
+            case Destination.Local l -> throw new IllegalArgumentException("local recipients go to the local agent");
         };
     }
 

@@ -46,7 +46,7 @@ public sealed interface LmtpTarget {
      *
      * @throws IllegalArgumentException with the reason
      */
-    static LmtpTarget parse(String spec) {
+    public static LmtpTarget parse(String spec) {
         if (spec.startsWith("unix:")) {
             return new Unix(Path.of(spec.substring(5)));
         }

@@ -1,9 +1,17 @@
 package dev.mailroom.server;
 
+import dev.mailroom.address.AddressException;
 import dev.mailroom.address.Mailbox;
+import dev.mailroom.address.PathParser;
 import dev.mailroom.config.Cidr;
 import dev.mailroom.config.ConfigException;
 import dev.mailroom.config.MailroomConfig;
+import dev.mailroom.delivery.DeliveryAgent;
+import dev.mailroom.delivery.LocalDelivery;
+import dev.mailroom.delivery.Notifier;
+import dev.mailroom.delivery.Router;
+import dev.mailroom.delivery.Scheduler;
+import dev.mailroom.delivery.SmtpDelivery;
 import dev.mailroom.directory.Argon2Parameters;
 import dev.mailroom.directory.AuthCache;
 import dev.mailroom.directory.AuthThrottle;
@@ -13,14 +21,19 @@ import dev.mailroom.directory.SenderRight;
 import dev.mailroom.directory.ThrottleSettings;
 import dev.mailroom.directory.User;
 import dev.mailroom.directory.UsersFile;
+import dev.mailroom.dns.MxResolver;
+import dev.mailroom.local.AliasTable;
+import dev.mailroom.local.AliasesFile;
+import dev.mailroom.local.LmtpClient;
+import dev.mailroom.local.LmtpDelivery;
+import dev.mailroom.local.LmtpTarget;
+import dev.mailroom.local.MaildirDelivery;
+import dev.mailroom.local.MaildirLayout;
+import dev.mailroom.local.Resolution;
 import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.FileSpool;
 import dev.mailroom.queue.NotifyingSpool;
 import dev.mailroom.queue.Spool;
-import dev.mailroom.delivery.Router;
-import dev.mailroom.delivery.Scheduler;
-import dev.mailroom.delivery.SmtpDelivery;
-import dev.mailroom.dns.MxResolver;
 import dev.mailroom.sasl.CredentialStoreUnavailableException;
 import dev.mailroom.smtp.AuthService;
 import dev.mailroom.smtp.ListenerSettings;
@@ -33,11 +46,11 @@ import dev.mailroom.submission.SubmissionPolicy;
 import dev.mailroom.submission.SubmissionSettings;
 import dev.mailroom.submission.UnqualifiedAddresses;
 import dev.mailroom.tls.ServerTls;
+import dev.mailroom.tls.TlsConfigException;
 import dev.mailroom.transfer.ClientNames;
 import dev.mailroom.transfer.LocalRecipients;
 import dev.mailroom.transfer.TransferPolicy;
 import dev.mailroom.transfer.TransferSettings;
-import dev.mailroom.tls.TlsConfigException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -78,12 +91,9 @@ public final class MailroomServer implements Closeable {
         Files.createDirectories(config.dataDir());
         ServerTls tls = serverTls();
         FileSpool files = FileSpool.recover(config.dataDir().resolve("spool"));
-        MailroomConfig.Dns dns = config.dns();
-        SmtpDelivery smtp = new SmtpDelivery(config.relay(), config.delivery().remote(),
-                new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
-        scheduler = new Scheduler(files, config.relay(),
-                new Router(config.delivery().routes(), config.delivery().useSmarthost()), smtp, Clock.systemUTC());
-        Spool spool = new NotifyingSpool(files, scheduler::submitted);
+        // The scheduler learns of each committed message through this; it exists once the users are loaded.
+        Scheduler[] deliveries = new Scheduler[1];
+        Spool spool = new NotifyingSpool(files, id -> deliveries[0].submitted(id));
 
         MailroomConfig.Auth a = config.auth();
         UsersFile.createIfMissing(a.usersFile()); // a fresh install: no users yet, AUTH answers 535 not 454
@@ -97,8 +107,25 @@ public final class MailroomServer implements Closeable {
         SenderRights rights = (user, address) ->
                 users.find(user).map(u -> u.rightFor(address.key())).orElse(SenderRight.NONE);
 
+        dev.mailroom.local.LocalRecipients resolver = localResolver(users);
+        MailroomConfig.Dns dns = config.dns();
+        SmtpDelivery smtp = new SmtpDelivery(config.relay(), config.delivery().remote(),
+                new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
+        MailroomConfig.Local local = config.local();
+        DeliveryAgent localAgent = switch (local.mode()) {
+            case RELAY -> null;
+            case MAILDIR -> new LocalDelivery(resolver, new MaildirDelivery(new MaildirLayout(local.maildirRoot(),
+                    local.layout()), config.hostname()), null, spool);
+            case LMTP -> new LocalDelivery(resolver, null, new LmtpDelivery(LmtpTarget.parse(local.lmtp().get()),
+                    LmtpClient.Settings.defaults(config.hostname())), spool);
+        };
+        scheduler = new Scheduler(files, config.relay(), new Router(config.localDomains(), localAgent != null,
+                config.delivery().routes(), config.delivery().useSmarthost()), smtp, localAgent, Notifier.NONE,
+                Clock.systemUTC());
+        deliveries[0] = scheduler;
+
         MailroomConfig.Limits l = config.limits();
-        LocalRecipients localRecipients = localRecipients(users);
+        LocalRecipients localRecipients = transferRecipients(users, resolver);
         for (MailroomConfig.Listener spec : config.listeners()) {
             TlsMode mode = switch (spec.tls()) {
                 case "implicit" -> TlsMode.IMPLICIT;
@@ -145,33 +172,57 @@ public final class MailroomServer implements Closeable {
     }
 
     /**
-     * Who receives mail at the local domains: a user of the users file (by name; a name without a domain
-     * belongs to domains.default) or a [policy] alias. Local parts compare without regard to case, as most
-     * sites do (RFC 5321 section 2.4 allows it and discourages relying on case).
+     * Who receives mail at the local domains, for RCPT on port 25: a [policy] alias, or whatever the local
+     * resolver (users, aliases file, plus-addressing, postmaster and abuse) resolves.
      */
-    private LocalRecipients localRecipients(UsersFile users) {
+    private LocalRecipients transferRecipients(UsersFile users, dev.mailroom.local.LocalRecipients resolver) {
         Map<String, List<String>> aliases = config.policy().aliases();
-        String defaultDomain = config.defaultDomain();
-        return mailbox -> {
-            String address = mailbox.key();
-            if (aliases.containsKey(address.toLowerCase(Locale.ROOT))) {
+        return mailbox -> aliases.containsKey(mailbox.key().toLowerCase(Locale.ROOT))
+                || resolver.resolve(mailbox) instanceof Resolution.Resolved;
+    }
+
+    /** Aliases file (if any), users, plus-addressing and postmaster ([local]). */
+    private dev.mailroom.local.LocalRecipients localResolver(UsersFile users) throws IOException {
+        MailroomConfig.Local local = config.local();
+        Mailbox postmaster;
+        try {
+            postmaster = PathParser.parse("<" + local.postmaster() + ">", 0,
+                    new PathParser.Options(false, false, true)).mailbox();
+        } catch (AddressException e) {
+            throw new IllegalStateException("checked by ConfigLoader", e);
+        }
+        var settings = dev.mailroom.local.LocalRecipients.Settings.of(config.localDomains(), config.defaultDomain(),
+                postmaster).withPlusSeparators(local.plusSeparators());
+        dev.mailroom.local.LocalRecipients.AliasSource aliases;
+        if (local.aliasesFile().isPresent()) {
+            AliasesFile file = AliasesFile.load(local.aliasesFile().get());
+            aliases = file::table;
+        } else {
+            aliases = AliasTable::empty;
+        }
+        return new dev.mailroom.local.LocalRecipients(settings, mailbox -> userExists(users, mailbox), aliases);
+    }
+
+    /**
+     * A user of the users file, by full name or, at domains.default, by bare local part. Local parts compare
+     * without regard to case, as most sites do (RFC 5321 section 2.4 allows it and discourages relying on case).
+     */
+    private boolean userExists(UsersFile users, Mailbox mailbox) throws IOException {
+        String address = mailbox.key();
+        boolean defaultDomainUser = config.defaultDomain().equals(mailbox.domainKey());
+        try {
+            if (users.find(address).isPresent() || defaultDomainUser && users.find(mailbox.localPart()).isPresent()) {
                 return true;
             }
-            boolean defaultDomainUser = mailbox.domainKey().equals(defaultDomain);
-            try {
-                if (users.find(address).isPresent() || defaultDomainUser && users.find(mailbox.localPart()).isPresent()) {
-                    return true;
-                }
-            } catch (CredentialStoreUnavailableException e) {
-                throw new IOException(e.getMessage(), e);
+        } catch (CredentialStoreUnavailableException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        for (User u : users.list()) {
+            if (u.name().equalsIgnoreCase(address) || defaultDomainUser && u.name().equalsIgnoreCase(mailbox.localPart())) {
+                return true;
             }
-            for (User u : users.list()) {
-                if (u.name().equalsIgnoreCase(address) || defaultDomainUser && u.name().equalsIgnoreCase(mailbox.localPart())) {
-                    return true;
-                }
-            }
-            return false;
-        };
+        }
+        return false;
     }
 
     private ServerTls serverTls() throws ConfigException {
