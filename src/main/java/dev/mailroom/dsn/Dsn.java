@@ -11,8 +11,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The envelope has the null reverse path, as every DSN must (RFC 5321 section 4.5.5), so that a DSN that
  * cannot be delivered never causes another one (section 6.1); its one recipient is the
- * original sender (or the postmaster, for a double bounce). It declares BODY=8BITMIME when a part is 8-bit
- * and SMTPUTF8 when the notification is an RFC 6533 global one: the caller sends it with those parameters.
+ * original sender (or the postmaster, for a double bounce). It declares BODY=8BITMIME when a part is 8-bit,
+ * SMTPUTF8 when the notification is an RFC 6533 global one, and REQUIRETLS when the original had it (the DSN
+ * carries the original's header section or content, which its sender wanted on TLS-only hops, RFC 8689):
+ * the caller sends it with those parameters, and downgrades it with {@code EightBitDowngrade} for a hop
+ * without 8BITMIME.
  *
  * <p>{@link #writeTo} streams the original message again from its {@link OriginalMessage.Content}, so the
  * original must still be readable when the DSN is written (write it before removing the original).

@@ -124,6 +124,16 @@ class DsnBuilderTest {
         }
 
         @Test
+        void requireTlsOfTheOriginalIsKeptForTheDsn() throws Exception {
+            Recipient bob = bob();
+            MailParameters tlsOnly = new MailParameters(null, false, -1, DsnRet.HDRS, null, null, true);
+            Dsn dsn = builder.build(original(tlsOnly, bob), List.of(bobFailed(bob)));
+            assertThat(dsn.envelope().parameters().requireTls()).isTrue();
+            assertThat(builder.build(original(MailParameters.NONE, bob), List.of(bobFailed(bob)))
+                    .envelope().parameters().requireTls()).isFalse();
+        }
+
+        @Test
         void humanReadablePartNamesEachRecipientAndQuotesTheReply() throws Exception {
             Recipient bob = bob();
             ParsedDsn dsn = build(original(params(DsnRet.FULL, null), bob), bobFailed(bob));
