@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The machine-readable part of a DSN: the body of message/delivery-status (RFC 3464 section 2), or of
- * message/global-delivery-status when the original used SMTPUTF8 (RFC 6533 section 6.2). One block of
+ * message/global-delivery-status when the original used SMTPUTF8 (RFC 6533). One block of
  * per-message fields, then one block per recipient, blocks separated by an empty line; each line is a
  * header field, folded like one.
  */

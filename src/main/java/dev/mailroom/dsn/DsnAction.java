@@ -8,9 +8,9 @@ public enum DsnAction {
     DELAYED("delayed", '4', NotificationKind.DELAY),
     /** Delivered to the recipient's mailbox. */
     DELIVERED("delivered", '2', NotificationKind.SUCCESS),
-    /** Handed to a system that does not send DSNs (RFC 3461 section 5.2.2); no further notice will come. */
+    /** Handed to a system that does not send DSNs (RFC 3461 section 5.2); no further notice will come. */
     RELAYED("relayed", '2', NotificationKind.SUCCESS),
-    /** Delivered to a list or alias that was expanded into other recipients (RFC 3461 section 5.2.7). */
+    /** Delivered to a list or alias that was expanded into other recipients (RFC 3461 section 5.2). */
     EXPANDED("expanded", '2', NotificationKind.SUCCESS);
 
     private final String keyword;
@@ -29,7 +29,7 @@ public enum DsnAction {
     }
 
     /**
-     * The class digit a Status must have with this action (RFC 3463 section 3.1: 2 success, 4 persistent
+     * The class digit a Status must have with this action (RFC 3463 section 2: 2 success, 4 persistent
      * transient failure, 5 permanent failure).
      */
     public char statusClass() {

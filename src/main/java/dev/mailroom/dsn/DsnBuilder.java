@@ -103,7 +103,7 @@ public final class DsnBuilder {
         field(out, "MIME-Version", "1.0");
         // RFC 3834 section 5: generated in reply to a message; auto-responders must not answer it.
         field(out, "Auto-Submitted", "auto-replied");
-        // RFC 6522 section 3 / RFC 6533 section 6: report-type names the second part's subtype.
+        // RFC 6522 and RFC 6533: report-type names the second part's subtype.
         field(out, "Content-Type", "multipart/report; report-type=" + (global ? "global-" : "")
                 + "delivery-status; boundary=\"" + boundary + "\"");
         line(out, "");

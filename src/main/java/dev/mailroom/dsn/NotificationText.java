@@ -4,7 +4,7 @@ import java.time.ZoneId;
 import java.util.List;
 
 /**
- * The human-readable first part of a DSN (RFC 6522 section 3, RFC 3464 section 2): what happened, to whom,
+ * The human-readable first part of a DSN (RFC 6522, RFC 3464 section 2): what happened, to whom,
  * what the remote server said, and what is attached. Plain lines ending in CRLF.
  */
 final class NotificationText {

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public record RecipientReport(Recipient recipient, DsnAction action, String status, SmtpReply reply,
                               String remoteMta, String detail, Instant lastAttempt, Instant willRetryUntil) {
 
-    // RFC 3464 section 2.3.4: status-code = DIGIT "." 1*3DIGIT "." 1*3DIGIT, class 2, 4 or 5 (RFC 3463).
+    // RFC 3464 section 2.3.4: status-code = DIGIT "." 1*3DIGIT "." 1*3DIGIT, class 2, 4 or 5 (RFC 3463 section 2).
     private static final Pattern STATUS = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
 
     public RecipientReport {

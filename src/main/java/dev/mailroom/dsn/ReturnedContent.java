@@ -26,9 +26,9 @@ import org.apache.james.mime4j.codec.QuotedPrintableOutputStream;
  *   <li>Labels: message/rfc822 admits no encoding but 7bit, 8bit or binary (RFC 2046 section 5.2.1), so an
  *       8-bit original is returned as 8bit and the DSN needs BODY=8BITMIME (or {@code EightBitDowngrade}
  *       on the way). A header section with 8-bit octets in an ASCII DSN is text/rfc822-headers in
- *       quoted-printable (RFC 6522 section 4 allows it for broken headers), so a headers-only DSN of an
+ *       quoted-printable (RFC 6522 allows it for broken headers), so a headers-only DSN of an
  *       ordinary message is always 7-bit. An SMTPUTF8 original gets RFC 6533's types: message/global (RFC
- *       6532 section 3.7) and message/global-headers (RFC 6533 section 6.3), 8bit when they hold UTF-8.</li>
+ *       6532 section 3.7) and message/global-headers (RFC 6533), 8bit when they hold UTF-8.</li>
  * </ul>
  */
 final class ReturnedContent {

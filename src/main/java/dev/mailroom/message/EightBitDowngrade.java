@@ -60,8 +60,8 @@ import org.apache.james.mime4j.stream.RecursionMode;
  *       {@code 550 5.6.9} (RFC 6531, "UTF-8 header message cannot be transferred"), or, when the octets are
  *       not even UTF-8, {@code 554 5.6.3} ("conversion required but not supported", RFC 3463 section 3.7).</li>
  *   <li>8-bit content under multipart/signed (S/MIME, PGP/MIME): re-encoding changes the signed octets and
- *       breaks the signature the recipient checks (RFC 1847 section 2.1 asks signers to encode to 7 bits for
- *       this reason). Bouncing tells the sender why and keeps the signature meaningful; delivering a broken
+ *       breaks the signature the recipient checks (RFC 1847 section 2.1; this is why the S/MIME and PGP/MIME
+ *       specifications ask signers to use 7-bit encodings). Bouncing tells the sender why and keeps the signature meaningful; delivering a broken
  *       signature would look like tampering. {@code 554 5.6.2} ("conversion required and prohibited",
  *       RFC 3463 section 3.7). A DKIM signature over an 8-bit body breaks with any downgrade; that is the
  *       accepted cost of RFC 6152's conversion (RFC 6376 section 5.3 asks signers to sign 7-bit forms).</li>
