@@ -304,8 +304,11 @@ public final class ConfigLoader {
             routes.put(domain.toLowerCase(Locale.ROOT), new Destination.Host(host, port));
         }
         routeSection.done();
+        Duration delayNotice = Duration.ofSeconds(s.longInt("delay_notice_seconds", 4 * 3600, 1, 30L * 86400));
+        boolean doubleBounce = s.bool("double_bounce", false);
         s.done();
-        return new MailroomConfig.Delivery(smarthost, new RemoteSettings(hostname, mxPort, tls, perDomain), routes);
+        return new MailroomConfig.Delivery(smarthost, new RemoteSettings(hostname, mxPort, tls, perDomain), routes,
+                delayNotice, doubleBounce);
     }
 
     private RelaySettings.TlsPolicy tlsPolicy(Section s, String key, String def) throws ConfigException {

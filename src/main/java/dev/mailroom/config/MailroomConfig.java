@@ -65,8 +65,11 @@ public record MailroomConfig(
      * How mail leaves: through the smarthost ({@code [relay]}) or directly to MX hosts, static routes first.
      *
      * @param useSmarthost everything without a static route goes to the smarthost (the embedded default)
+     * @param delayNotice  after this long in the queue the sender gets one delay notice (RFC 3461 NOTIFY=DELAY)
+     * @param doubleBounce failures of null-sender messages are reported to [local] postmaster (else only logged)
      */
-    public record Delivery(boolean useSmarthost, RemoteSettings remote, Map<String, Destination.Host> routes) {}
+    public record Delivery(boolean useSmarthost, RemoteSettings remote, Map<String, Destination.Host> routes,
+                           Duration delayNotice, boolean doubleBounce) {}
 
     /**
      * Delivery to the local domains' mailboxes.

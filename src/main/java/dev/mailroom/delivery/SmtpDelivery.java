@@ -5,7 +5,10 @@ import dev.mailroom.dns.MxResolver;
 import dev.mailroom.dns.Route;
 import dev.mailroom.dns.TargetHost;
 import dev.mailroom.dns.UnroutableException;
+import dev.mailroom.envelope.BodyType;
 import dev.mailroom.envelope.Envelope;
+import dev.mailroom.envelope.MailParameters;
+import dev.mailroom.message.EightBitDowngrade;
 import dev.mailroom.envelope.Recipient;
 import dev.mailroom.queue.RecipientState.Outcome;
 import dev.mailroom.queue.StoredMessage;
@@ -16,11 +19,15 @@ import dev.mailroom.smtp.client.SmtpClient;
 import dev.mailroom.smtp.client.SmtpClientException;
 import dev.mailroom.smtp.client.TransactionResult;
 import dev.mailroom.tls.ClientTls;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -151,7 +158,30 @@ public final class SmtpDelivery implements DeliveryAgent {
                 cache.give(t.key(), client);
                 return refused;
             }
-            TransactionResult result = client.send(subset(message.envelope(), indexes), source(message));
+            Envelope envelope = subset(message.envelope(), indexes);
+            MessageSource source = source(message);
+            Path downgraded = null;
+            if (envelope.parameters().body() == BodyType.EIGHT_BIT_MIME && !client.capabilities().has("8BITMIME")) {
+                // RFC 6152 section 3: a hop without 8BITMIME gets a 7-bit conversion, or the message bounces.
+                try {
+                    downgraded = downgrade(message);
+                } catch (EightBitDowngrade.DowngradeException e) {
+                    cache.give(t.key(), client);
+                    return all(indexes, new Attempt(Outcome.FAILED, e.reply(), t.name()));
+                }
+                MailParameters p = envelope.parameters();
+                envelope = new Envelope(envelope.reversePath(), new MailParameters(BodyType.SEVEN_BIT, p.smtputf8(),
+                        p.declaredSize(), p.ret(), p.envid(), p.auth(), p.requireTls()), envelope.recipients());
+                source = MessageSource.of(downgraded);
+            }
+            TransactionResult result;
+            try {
+                result = client.send(envelope, source);
+            } finally {
+                if (downgraded != null) {
+                    Files.deleteIfExists(downgraded);
+                }
+            }
             if (result.mailReply().isTransient()) {
                 client.close();
                 throw new HopFailure(result.mailReply()); // e.g. 421 or 451 at MAIL: another MX may do better
@@ -210,6 +240,18 @@ public final class SmtpDelivery implements DeliveryAgent {
             return client;
         } catch (IOException | SmtpClientException | HopFailure | RuntimeException e) {
             client.quit();
+            throw e;
+        }
+    }
+
+    /** The 7-bit form of an 8-bit message, in a temporary file (a 50 MB message must not sit in the heap). */
+    private static Path downgrade(StoredMessage message) throws IOException, EightBitDowngrade.DowngradeException {
+        Path tmp = Files.createTempFile("mailroom-7bit-", ".eml");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            new EightBitDowngrade().downgrade(message::openContent, out);
+            return tmp;
+        } catch (IOException | EightBitDowngrade.DowngradeException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
             throw e;
         }
     }

@@ -7,6 +7,9 @@ import dev.mailroom.config.Cidr;
 import dev.mailroom.config.ConfigException;
 import dev.mailroom.config.MailroomConfig;
 import dev.mailroom.delivery.DeliveryAgent;
+import dev.mailroom.delivery.DsnNotifier;
+import dev.mailroom.dsn.DsnBuilder;
+import dev.mailroom.dsn.DsnSettings;
 import dev.mailroom.delivery.LocalDelivery;
 import dev.mailroom.delivery.Notifier;
 import dev.mailroom.delivery.Router;
@@ -119,8 +122,11 @@ public final class MailroomServer implements Closeable {
             case LMTP -> new LocalDelivery(resolver, null, new LmtpDelivery(LmtpTarget.parse(local.lmtp().get()),
                     LmtpClient.Settings.defaults(config.hostname())), spool);
         };
+        Notifier notices = new DsnNotifier(spool, new DsnBuilder(DsnSettings.of(config.hostname())),
+                config.delivery().delayNotice(), config.relay().lifetime(),
+                config.delivery().doubleBounce() ? postmaster() : null, Clock.systemUTC());
         scheduler = new Scheduler(files, config.relay(), new Router(config.localDomains(), localAgent != null,
-                config.delivery().routes(), config.delivery().useSmarthost()), smtp, localAgent, Notifier.NONE,
+                config.delivery().routes(), config.delivery().useSmarthost()), smtp, localAgent, notices,
                 Clock.systemUTC());
         deliveries[0] = scheduler;
 
@@ -184,15 +190,8 @@ public final class MailroomServer implements Closeable {
     /** Aliases file (if any), users, plus-addressing and postmaster ([local]). */
     private dev.mailroom.local.LocalRecipients localResolver(UsersFile users) throws IOException {
         MailroomConfig.Local local = config.local();
-        Mailbox postmaster;
-        try {
-            postmaster = PathParser.parse("<" + local.postmaster() + ">", 0,
-                    new PathParser.Options(false, false, true)).mailbox();
-        } catch (AddressException e) {
-            throw new IllegalStateException("checked by ConfigLoader", e);
-        }
         var settings = dev.mailroom.local.LocalRecipients.Settings.of(config.localDomains(), config.defaultDomain(),
-                postmaster).withPlusSeparators(local.plusSeparators());
+                postmaster()).withPlusSeparators(local.plusSeparators());
         dev.mailroom.local.LocalRecipients.AliasSource aliases;
         if (local.aliasesFile().isPresent()) {
             AliasesFile file = AliasesFile.load(local.aliasesFile().get());
@@ -201,6 +200,16 @@ public final class MailroomServer implements Closeable {
             aliases = AliasTable::empty;
         }
         return new dev.mailroom.local.LocalRecipients(settings, mailbox -> userExists(users, mailbox), aliases);
+    }
+
+    /** [local] postmaster: where postmaster@ and abuse@ go, and double bounces. */
+    private Mailbox postmaster() {
+        try {
+            return PathParser.parse("<" + config.local().postmaster() + ">", 0,
+                    new PathParser.Options(false, false, true)).mailbox();
+        } catch (AddressException e) {
+            throw new IllegalStateException("checked by ConfigLoader", e);
+        }
     }
 
     /**

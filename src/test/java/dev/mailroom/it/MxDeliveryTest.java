@@ -205,6 +205,30 @@ class MxDeliveryTest {
     }
 
     @Test
+    void anEightBitMessageToAHopWithout8bitmimeArrivesAsQuotedPrintable() throws Exception {
+        SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().with8bitmime(false));
+        startMailroom("");
+        String marker = Wire.marker();
+        try (SmtpTestClient c = Wire.plainSession(mr.trusted())) {
+            expect(c.cmd("MAIL FROM:<a@example.com> BODY=8BITMIME"), 250, "2.1.0");
+            expect(c.cmd("RCPT TO:<x@remote.test>"), 250, "2.1.5");
+            SmtpTestClient.expect(c.cmd("DATA"), 354);
+            c.writeBytes(("From: a@example.com\r\nTo: x@remote.test\r\nSubject: " + marker
+                    + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    + "Content-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Zürich\r\n.\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            expect(c.read(), 250, "2.0.0");
+        }
+        ReceivedMessage m = awaitOne(mx1, marker);
+        String text = m.text();
+        assertThat(text).contains("Content-Transfer-Encoding: quoted-printable").contains("Gr=C3=BC=C3=9Fe aus Z=C3=BCrich");
+        for (byte b : m.data()) {
+            assertThat(b).as("7-bit only (RFC 6152 section 3)").isGreaterThanOrEqualTo((byte) 0);
+        }
+        assertThat(m.mailParams()).noneMatch(p -> p.toUpperCase().startsWith("BODY=8BITMIME"));
+    }
+
+    @Test
     void anSmtputf8MessageToAHopWithoutSmtputf8FailsFor553WithoutSending() throws Exception {
         SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().withSmtputf8(false));
         startMailroom("");
