@@ -44,14 +44,32 @@ public final class Scheduler implements Closeable {
     /** One attempt or operator action per message at a time (a worker delivering while `queue hold` runs). */
     private final ReentrantLock[] busy = new ReentrantLock[256];
     private final List<Thread> workers = new ArrayList<>();
+    private final int activeLimit;
+    private final Duration scanInterval;
+    private final Thread scanner;
     private volatile boolean closed;
 
     /**
      * @param local    the agent for {@link Destination.Local}, or null when local domains are relayed like others
      * @param notifier told of every change of a message's state (delivery status notifications)
      */
+    /**
+     * How much of the queue lives in memory: at most {@code activeLimit} messages, and only those due within
+     * the next {@code scanInterval}; the rest waits on disk and a scan of the spool every {@code scanInterval}
+     * brings it in when it is due (Postfix's active queue and its deferred-queue scans). A backlog of a million
+     * deferred messages then costs no heap, and a fresh message is never behind deferred ones.
+     */
+    public record Limits(int activeLimit, Duration scanInterval) {
+        public static final Limits DEFAULT = new Limits(10_000, Duration.ofSeconds(60));
+    }
+
     public Scheduler(Spool spool, RelaySettings settings, Router router, SmtpDelivery delivery, DeliveryAgent local,
                      Notifier notifier, Clock clock) {
+        this(spool, settings, router, delivery, local, notifier, clock, Limits.DEFAULT);
+    }
+
+    public Scheduler(Spool spool, RelaySettings settings, Router router, SmtpDelivery delivery, DeliveryAgent local,
+                     Notifier notifier, Clock clock, Limits limits) {
         this.spool = spool;
         this.settings = settings;
         this.router = router;
@@ -61,6 +79,9 @@ public final class Scheduler implements Closeable {
         for (int i = 0; i < busy.length; i++) {
             busy[i] = new ReentrantLock();
         }
+        this.activeLimit = limits.activeLimit();
+        this.scanInterval = limits.scanInterval();
+        this.scanner = Thread.ofVirtual().name("queue-scan").unstarted(this::scanLoop);
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
         this.clock = clock;
         for (int i = 0; i < settings.concurrency(); i++) {
@@ -68,24 +89,56 @@ public final class Scheduler implements Closeable {
         }
     }
 
-    /** Schedules what the spool already holds (after a restart), then starts the workers. */
-    public void start() throws IOException {
-        for (String id : spool.list()) {
+    /** Starts the workers and the scans of the spool (the first one right away picks up what a restart left). */
+    public void start() {
+        workers.forEach(Thread::start);
+        scanner.start();
+    }
+
+    /** How many messages are in memory now (due soon or being delivered); at most the active limit. */
+    public int active() {
+        return scheduled.size();
+    }
+
+    /** A freshly committed message: deliver now (or at the next scan, when the active set is full). */
+    public void submitted(String id) {
+        schedule(id, clock.instant(), false);
+    }
+
+    private void scanLoop() {
+        while (!closed) {
             try {
-                schedule(id, spool.read(id).state().nextAttempt());
-            } catch (IOException e) {
-                EventLog.warn("queue-damaged", "queue", id, "error", e.getMessage());
+                scan();
+            } catch (IOException | RuntimeException e) {
+                EventLog.warn("queue-scan-error", "error", e.toString());
+            }
+            try {
+                Thread.sleep(scanInterval);
+            } catch (InterruptedException e) {
+                return;
             }
         }
-        workers.forEach(Thread::start);
     }
 
-    /** A freshly committed message: deliver now. */
-    public void submitted(String id) {
-        schedule(id, clock.instant());
+    /** Brings into memory what is due before the next scan, as far as the active set has room. */
+    private void scan() throws IOException {
+        int room = activeLimit - scheduled.size();
+        if (room <= 0) {
+            return;
+        }
+        for (Spool.Due d : spool.due(clock.instant().plus(scanInterval), room, scheduled::containsKey)) {
+            schedule(d.id(), d.when(), true);
+        }
     }
 
-    private void schedule(String id, Instant when) {
+    /**
+     * Keeps the message in memory when it is due before the next scan and the active set has room (or when
+     * {@code force}d, for what a scan or an operator brings); otherwise the next scan finds it on disk.
+     */
+    private void schedule(String id, Instant when, boolean force) {
+        if (!force && (scheduled.size() >= activeLimit || when.isAfter(clock.instant().plus(scanInterval)))) {
+            return;
+        }
         boolean[] earlier = {false};
         scheduled.compute(id, (k, old) -> {
             if (old == null || when.isBefore(old)) {
@@ -103,19 +156,27 @@ public final class Scheduler implements Closeable {
 
     /** Delivers this message now, whatever its back-off says. False if it is not in the queue. */
     public boolean flush(String id) throws IOException {
-        if (!spool.list().contains(id)) {
-            return false;
-        }
-        schedule(id, clock.instant());
-        return true;
+        return withMessage(id, m -> {
+            if (!m.state().held()) {
+                spool.makeDue(id, clock.instant());
+                schedule(id, clock.instant(), true);
+            }
+        });
     }
 
-    /** Delivers every queued message now (except held ones). */
+    /** Makes every queued message due now (except held ones); the scan brings them in as room allows. */
     public int flushAll() throws IOException {
-        List<String> ids = spool.list();
-        Instant now = clock.instant();
-        ids.forEach(id -> schedule(id, now));
-        return ids.size();
+        int n = 0;
+        for (String id : spool.list()) {
+            boolean due = withMessage(id, m -> {
+                if (!m.state().held()) {
+                    spool.makeDue(id, clock.instant());
+                }
+            });
+            n += due ? 1 : 0;
+        }
+        scan();
+        return n;
     }
 
     /** Keeps the message from being delivered until {@link #release}. */
@@ -130,7 +191,7 @@ public final class Scheduler implements Closeable {
         return withMessage(id, m -> {
             spool.saveState(id, m.state().withHeld(false).withAttempt(m.state().attempts(), clock.instant()));
             EventLog.info("released", "queue", id);
-            schedule(id, clock.instant());
+            schedule(id, clock.instant(), true);
         });
     }
 
@@ -197,7 +258,7 @@ public final class Scheduler implements Closeable {
                 withMessage(next.id, this::attempt);
             } catch (IOException | RuntimeException e) {
                 EventLog.warn("delivery-error", "queue", next.id, "error", e.toString());
-                schedule(next.id, clock.instant().plus(backoff.initial()));
+                schedule(next.id, clock.instant().plus(backoff.initial()), false);
             }
         }
     }
@@ -239,7 +300,7 @@ public final class Scheduler implements Closeable {
             return;
         }
         spool.saveState(id, state);
-        schedule(id, state.nextAttempt());
+        schedule(id, state.nextAttempt(), false);
     }
 
     private static void log(String id, String rcpt, Destination d, Attempt a) {
@@ -280,6 +341,7 @@ public final class Scheduler implements Closeable {
     public void close() {
         closed = true;
         workers.forEach(Thread::interrupt);
+        scanner.interrupt();
         delivery.close();
     }
 

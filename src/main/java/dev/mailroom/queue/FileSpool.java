@@ -17,16 +17,17 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -170,6 +171,38 @@ public final class FileSpool implements Spool {
         }
     }
 
+    /**
+     * The due time of a message is its state file's modification time ({@link #saveState} sets it, as Postfix's
+     * qmgr reads the deferred queue), so finding due work costs a stat per message, not a file read: a
+     * backlog of a million deferred messages is scanned without holding it in memory. A message without state
+     * file has never been attempted and is due at once.
+     */
+    @Override
+    public List<Due> due(Instant horizon, int limit, Predicate<String> skip) throws IOException {
+        List<Due> out = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(queue)) {
+            for (Path p : dir) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                String id = p.getFileName().toString();
+                if (!QueueIds.isValid(id) || skip.test(id)) {
+                    continue;
+                }
+                Instant when;
+                try {
+                    when = Files.getLastModifiedTime(queue.resolve(id + ".state")).toInstant();
+                } catch (NoSuchFileException e) {
+                    when = Instant.EPOCH; // never attempted: now
+                }
+                if (when.isBefore(horizon)) {
+                    out.add(new Due(id, when));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public StoredMessage read(String id) throws IOException {
         if (!QueueIds.isValid(id)) {
@@ -212,6 +245,18 @@ public final class FileSpool implements Spool {
     }
 
     @Override
+    public void makeDue(String id, Instant when) throws IOException {
+        try {
+            Files.setLastModifiedTime(queue.resolve(id + ".state"), FileTime.from(when));
+        } catch (NoSuchFileException e) {
+            // never attempted: due already
+        }
+    }
+
+    /** Far enough ahead to mean "not until released", and still a valid file time everywhere. */
+    private static final Instant HELD_UNTIL = Instant.parse("9999-01-01T00:00:00Z");
+
+    @Override
     public void saveState(String id, DeliveryState state) throws IOException {
         Path tmp = queue.resolve(id + ".state.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -219,6 +264,8 @@ public final class FileSpool implements Spool {
             ch.write(java.nio.ByteBuffer.wrap(StateFormat.encode(state).getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
+        // The due time, for due(): a held message is never due until released.
+        Files.setLastModifiedTime(tmp, FileTime.from(state.held() ? HELD_UNTIL : state.nextAttempt()));
         try {
             Files.move(tmp, queue.resolve(id + ".state"), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);

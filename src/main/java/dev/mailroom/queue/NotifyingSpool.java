@@ -49,6 +49,17 @@ public final class NotifyingSpool implements Spool {
     }
 
     @Override
+    public List<Due> due(java.time.Instant horizon, int limit, java.util.function.Predicate<String> skip)
+            throws IOException {
+        return inner.due(horizon, limit, skip);
+    }
+
+    @Override
+    public void makeDue(String id, java.time.Instant when) throws IOException {
+        inner.makeDue(id, when);
+    }
+
+    @Override
     public StoredMessage read(String id) throws IOException {
         return inner.read(id);
     }

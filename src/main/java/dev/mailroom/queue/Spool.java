@@ -2,7 +2,9 @@ package dev.mailroom.queue;
 
 import dev.mailroom.envelope.Envelope;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Durable storage of queued messages. A message exists for the rest of Mailroom only once
@@ -18,6 +20,20 @@ public interface Spool {
 
     /** Ids of all committed messages, oldest first. */
     List<String> list() throws IOException;
+
+    /**
+     * Committed messages due before {@code horizon}, at most {@code limit}, skipping those {@code skip} accepts,
+     * in no particular order. Lets the scheduler keep only the work of the near future in memory while the
+     * rest of a large backlog waits on disk.
+     */
+    List<Due> due(Instant horizon, int limit, Predicate<String> skip) throws IOException;
+
+    /** Moves a message's next attempt to {@code when} without rewriting its state (an operator's flush). */
+    void makeDue(String id, Instant when) throws IOException;
+
+    /** A queued message and when its next attempt is due. */
+    record Due(String id, Instant when) {
+    }
 
     /** A committed message with its delivery state. */
     StoredMessage read(String id) throws IOException;
