@@ -8,11 +8,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "run", description = "Run the server in the foreground.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
+
+    @Option(names = "--role", description = "all (default), submission or transfer: run one role of a split site; "
+            + "the submission role relays everything to [relay], the site's MTA.")
+    String role = "all";
 
     @Override
     public Integer call() throws Exception {
@@ -20,6 +25,12 @@ final class RunCommand implements Callable<Integer> {
         MailroomServer server;
         try {
             cfg = config.load();
+            cfg = switch (role) {
+                case "all" -> cfg;
+                case "submission" -> cfg.forRole(MailroomConfig.Role.SUBMISSION);
+                case "transfer" -> cfg.forRole(MailroomConfig.Role.TRANSFER);
+                default -> throw new ConfigException("--role", "role", "must be all, submission or transfer, got " + role);
+            };
             if (cfg.tls().nativeCrypto()) {
                 NativeCrypto.enable(); // before any TLS context exists: falls back to the JDK by itself
             }

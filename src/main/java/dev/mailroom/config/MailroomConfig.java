@@ -29,6 +29,31 @@ public record MailroomConfig(
         Dns dns,
         Local local) {
 
+    /**
+     * The part of this configuration one process runs when the roles are split over hosts ({@code mailroom run
+     * --role}): the submission role keeps only submission listeners and hands every message to the smarthost,
+     * which is then the site's MTA (the sendmail submit.cf model, RFC 6409 section 1); the transfer role keeps
+     * only transfer listeners and delivers as configured. Without a role, one process does both.
+     *
+     * @throws ConfigException when no listener of that role is configured
+     */
+    public MailroomConfig forRole(Role role) throws ConfigException {
+        List<Listener> mine = listeners.stream().filter(l -> l.role() == role).toList();
+        if (mine.isEmpty()) {
+            throw new ConfigException(source.toString(), "listener",
+                    "no listener has role = \"" + role.name().toLowerCase(java.util.Locale.ROOT) + "\"");
+        }
+        if (role == Role.TRANSFER) {
+            return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy,
+                    limits, auth, relay, transfer, delivery, dns, local);
+        }
+        Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce());
+        Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
+                local.aliasesFile(), local.plusSeparators(), local.postmaster());
+        return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
+                auth, relay, transfer, toMta, dns, relayed);
+    }
+
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */
     public record Tls(Optional<Path> certificate, Optional<Path> privateKey, boolean nativeCrypto) {
         public boolean selfSigned() {
