@@ -306,9 +306,11 @@ public final class ConfigLoader {
         routeSection.done();
         Duration delayNotice = Duration.ofSeconds(s.longInt("delay_notice_seconds", 4 * 3600, 1, 30L * 86400));
         boolean doubleBounce = s.bool("double_bounce", false);
+        int destinationConcurrency = (int) s.longInt("destination_concurrency", 20, 1, 1000);
+        int activeLimit = (int) s.longInt("active_limit", 10_000, 10, 1_000_000);
         s.done();
         return new MailroomConfig.Delivery(smarthost, new RemoteSettings(hostname, mxPort, tls, perDomain), routes,
-                delayNotice, doubleBounce);
+                delayNotice, doubleBounce, destinationConcurrency, activeLimit);
     }
 
     private RelaySettings.TlsPolicy tlsPolicy(Section s, String key, String def) throws ConfigException {
@@ -347,16 +349,24 @@ public final class ConfigLoader {
         }
         String plus = s.string("plus_separator", "+");
         String postmaster = s.string("postmaster", "postmaster@" + defaultDomain);
-        try {
-            if (PathParser.parse("<" + postmaster + ">", 0, new PathParser.Options(false, false, true)).mailbox()
-                    .domain() == null) {
-                throw error(s.prefix + "postmaster", "must be a full address: " + postmaster);
-            }
-        } catch (AddressException e) {
-            throw error(s.prefix + "postmaster", "bad address " + postmaster + ": " + e.reason());
+        fullAddress(s, "postmaster", postmaster);
+        Optional<String> catchAll = Optional.ofNullable(s.string("catch_all", null));
+        if (catchAll.isPresent()) {
+            fullAddress(s, "catch_all", catchAll.get());
         }
         s.done();
-        return new MailroomConfig.Local(mode, root, layout, lmtp, aliases, plus, postmaster);
+        return new MailroomConfig.Local(mode, root, layout, lmtp, aliases, plus, postmaster, catchAll);
+    }
+
+    private void fullAddress(Section s, String key, String address) throws ConfigException {
+        try {
+            if (PathParser.parse("<" + address + ">", 0, new PathParser.Options(false, false, true)).mailbox()
+                    .domain() == null) {
+                throw error(s.prefix + key, "must be a full address: " + address);
+            }
+        } catch (AddressException e) {
+            throw error(s.prefix + key, "bad address " + address + ": " + e.reason());
+        }
     }
 
     private MailroomConfig.Dns dns(Section s) throws ConfigException {

@@ -47,9 +47,10 @@ public record MailroomConfig(
             return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy,
                     limits, auth, relay, transfer, delivery, dns, local);
         }
-        Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce());
+        Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce(),
+                delivery.destinationConcurrency(), delivery.activeLimit());
         Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
-                local.aliasesFile(), local.plusSeparators(), local.postmaster());
+                local.aliasesFile(), local.plusSeparators(), local.postmaster(), local.catchAll());
         return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
                 auth, relay, transfer, toMta, dns, relayed);
     }
@@ -94,7 +95,8 @@ public record MailroomConfig(
      * @param doubleBounce failures of null-sender messages are reported to [local] postmaster (else only logged)
      */
     public record Delivery(boolean useSmarthost, RemoteSettings remote, Map<String, Destination.Host> routes,
-                           Duration delayNotice, boolean doubleBounce) {}
+                           Duration delayNotice, boolean doubleBounce, int destinationConcurrency,
+                           int activeLimit) {}
 
     /**
      * Delivery to the local domains' mailboxes.
@@ -106,9 +108,11 @@ public record MailroomConfig(
      * @param aliasesFile  sendmail-style aliases, if any
      * @param plusSeparators the plus-addressing separators; empty disables it
      * @param postmaster   where postmaster@ and abuse@ go when no alias or user takes them
+     * @param catchAll     where otherwise unknown addresses of the local domains go, if anywhere
      */
     public record Local(LocalMode mode, Path maildirRoot, String layout, Optional<String> lmtp,
-                        Optional<Path> aliasesFile, String plusSeparators, String postmaster) {}
+                        Optional<Path> aliasesFile, String plusSeparators, String postmaster,
+                        Optional<String> catchAll) {}
 
     public enum LocalMode { RELAY, MAILDIR, LMTP }
 

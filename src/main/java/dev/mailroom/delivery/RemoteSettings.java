@@ -18,7 +18,7 @@ public record RemoteSettings(String heloName, int mxPort, TlsPolicy tls, Map<Str
         tlsPolicy = Map.copyOf(tlsPolicy);
     }
 
-    TlsPolicy tlsFor(String domainOrHost) {
+    public TlsPolicy tlsFor(String domainOrHost) {
         return tlsPolicy.getOrDefault(domainOrHost.toLowerCase(Locale.ROOT), tls);
     }
 }

@@ -45,6 +45,9 @@ public final class Scheduler implements Closeable {
     private final ReentrantLock[] busy = new ReentrantLock[256];
     private final List<Thread> workers = new ArrayList<>();
     private final int activeLimit;
+    private final int destinationConcurrency;
+    /** Deliveries in progress per destination (Postfix's destination concurrency limit). */
+    private final Map<String, java.util.concurrent.Semaphore> perDestination = new ConcurrentHashMap<>();
     private final Duration scanInterval;
     private final Thread scanner;
     private volatile boolean closed;
@@ -59,8 +62,8 @@ public final class Scheduler implements Closeable {
      * brings it in when it is due (Postfix's active queue and its deferred-queue scans). A backlog of a million
      * deferred messages then costs no heap, and a fresh message is never behind deferred ones.
      */
-    public record Limits(int activeLimit, Duration scanInterval) {
-        public static final Limits DEFAULT = new Limits(10_000, Duration.ofSeconds(60));
+    public record Limits(int activeLimit, Duration scanInterval, int destinationConcurrency) {
+        public static final Limits DEFAULT = new Limits(10_000, Duration.ofSeconds(60), 20);
     }
 
     public Scheduler(Spool spool, RelaySettings settings, Router router, SmtpDelivery delivery, DeliveryAgent local,
@@ -80,6 +83,7 @@ public final class Scheduler implements Closeable {
             busy[i] = new ReentrantLock();
         }
         this.activeLimit = limits.activeLimit();
+        this.destinationConcurrency = limits.destinationConcurrency();
         this.scanInterval = limits.scanInterval();
         this.scanner = Thread.ofVirtual().name("queue-scan").unstarted(this::scanLoop);
         this.backoff = new Backoff(settings.retryInitial(), settings.retryMax());
@@ -275,9 +279,21 @@ public final class Scheduler implements Closeable {
             byDestination.computeIfAbsent(router.route(message.envelope().recipients().get(i).mailbox()),
                     d -> new ArrayList<>()).add(i);
         }
+        boolean destinationBusy = false;
         for (var e : byDestination.entrySet()) {
             DeliveryAgent agent = e.getKey() instanceof Destination.Local ? local : delivery;
-            Map<Integer, Attempt> attempts = agent.deliver(message, e.getValue(), e.getKey());
+            java.util.concurrent.Semaphore slots = perDestination.computeIfAbsent(e.getKey().key(),
+                    k -> new java.util.concurrent.Semaphore(destinationConcurrency));
+            if (!slots.tryAcquire()) {
+                destinationBusy = true; // enough deliveries to that place already: try again in a moment
+                continue;
+            }
+            Map<Integer, Attempt> attempts;
+            try {
+                attempts = agent.deliver(message, e.getValue(), e.getKey());
+            } finally {
+                slots.release();
+            }
             Instant now = clock.instant();
             for (int i : e.getValue()) {
                 Attempt a = attempts.get(i);
@@ -291,7 +307,11 @@ public final class Scheduler implements Closeable {
         Instant now = clock.instant();
         state = expireIfTooOld(id, message, state, now);
         int attempts = state.attempts() + 1;
-        state = state.withAttempt(attempts, now.plus(backoff.after(attempts)));
+        Instant next = now.plus(backoff.after(attempts));
+        if (destinationBusy && next.isAfter(now.plusSeconds(1))) {
+            next = now.plusSeconds(1);
+        }
+        state = state.withAttempt(attempts, next);
         // Notices first: if we crash before the state is saved, the attempt is repeated (a duplicate notice
         // at worst), never a lost one.
         state = notifier.changed(message, before, state);

@@ -127,7 +127,8 @@ public final class MailroomServer implements Closeable {
                 config.delivery().doubleBounce() ? postmaster() : null, Clock.systemUTC());
         scheduler = new Scheduler(files, config.relay(), new Router(config.localDomains(), localAgent != null,
                 config.delivery().routes(), config.delivery().useSmarthost()), smtp, localAgent, notices,
-                Clock.systemUTC());
+                Clock.systemUTC(), new Scheduler.Limits(config.delivery().activeLimit(),
+                Scheduler.Limits.DEFAULT.scanInterval(), config.delivery().destinationConcurrency()));
         deliveries[0] = scheduler;
 
         MailroomConfig.Limits l = config.limits();
@@ -192,6 +193,9 @@ public final class MailroomServer implements Closeable {
         MailroomConfig.Local local = config.local();
         var settings = dev.mailroom.local.LocalRecipients.Settings.of(config.localDomains(), config.defaultDomain(),
                 postmaster()).withPlusSeparators(local.plusSeparators());
+        if (local.catchAll().isPresent()) {
+            settings = settings.withCatchAll(address(local.catchAll().get()));
+        }
         dev.mailroom.local.LocalRecipients.AliasSource aliases;
         if (local.aliasesFile().isPresent()) {
             AliasesFile file = AliasesFile.load(local.aliasesFile().get());
@@ -204,8 +208,12 @@ public final class MailroomServer implements Closeable {
 
     /** [local] postmaster: where postmaster@ and abuse@ go, and double bounces. */
     private Mailbox postmaster() {
+        return address(config.local().postmaster());
+    }
+
+    private static Mailbox address(String checkedByConfigLoader) {
         try {
-            return PathParser.parse("<" + config.local().postmaster() + ">", 0,
+            return PathParser.parse("<" + checkedByConfigLoader + ">", 0,
                     new PathParser.Options(false, false, true)).mailbox();
         } catch (AddressException e) {
             throw new IllegalStateException("checked by ConfigLoader", e);

@@ -205,6 +205,36 @@ class MxDeliveryTest {
     }
 
     @Test
+    void noMoreConcurrentDeliveriesToOneDestinationThanItsLimit() throws Exception {
+        AtomicInteger inData = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        SinkServer mx1 = sinkOn("127.0.0.2", new Behaviour() {
+            @Override
+            public SmtpReply onData(ReceivedMessage message) {
+                most.accumulateAndGet(inData.incrementAndGet(), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                inData.decrementAndGet();
+                return SmtpReply.of(250, "2.0.0", "ok");
+            }
+        }, SinkSettings.defaults());
+        startMailroom("destination_concurrency = 2");
+        List<String> markers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String marker = Wire.marker();
+            markers.add(marker);
+            submit(marker, "x@remote.test");
+        }
+        for (String marker : markers) {
+            awaitOne(mx1, marker);
+        }
+        assertThat(most.get()).isBetween(1, 2);
+    }
+
+    @Test
     void anEightBitMessageToAHopWithout8bitmimeArrivesAsQuotedPrintable() throws Exception {
         SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().with8bitmime(false));
         startMailroom("");

@@ -96,7 +96,7 @@ class QueueBacklogTest {
         SmtpDelivery smtp = new SmtpDelivery(relay, new dev.mailroom.delivery.RemoteSettings("mail.example.com", 25,
                 dev.mailroom.delivery.RelaySettings.TlsPolicy.NONE, Map.of()), new MxResolver(List.of(), Duration.ofSeconds(1), 0));
         Scheduler scheduler = new Scheduler(spool, relay, new Router(Set.of(), false, Map.of(), true), smtp, null,
-                dev.mailroom.delivery.Notifier.NONE, Clock.systemUTC(), new Scheduler.Limits(5, Duration.ofMillis(300)));
+                dev.mailroom.delivery.Notifier.NONE, Clock.systemUTC(), new Scheduler.Limits(5, Duration.ofMillis(300), 20));
         try {
             scheduler.start();
             int most = 0;
