@@ -31,8 +31,9 @@ import java.util.List;
  * message has waited longer than {@code delayAfter}. NOTIFY decides who is told (RFC 3461 section 4.1); a notice
  * for a null-sender message goes to the double-bounce postmaster when one is configured, else only to the log.
  *
- * <p>Relayed recipients get no success notice from here: the next hop was given NOTIFY and reports itself
- * (RFC 3461 section 5.2.2), except when it lacks DSN, which is not tracked yet.
+ * <p>Recipients relayed to a hop that offered DSN get no success notice from here: the next hop was given NOTIFY
+ * and reports itself; relayed to a hop without DSN, they get a "relayed" notice when they asked for SUCCESS
+ * (RFC 3461 section 5.2.2).
  */
 public final class DsnNotifier implements Notifier {
     private final Spool spool;
@@ -69,9 +70,10 @@ public final class DsnNotifier implements Notifier {
                 failed.add(is.reply() == null
                         ? RecipientReport.failed(rcpt, "5.0.0", "failed without a reply", at(is, now))
                         : RecipientReport.failed(rcpt, is.reply(), is.remoteMta(), at(is, now)));
-            } else if (was.outcome() == Outcome.PENDING && is.outcome() == Outcome.DELIVERED && is.reply() != null) {
-                delivered.add(RecipientReport.succeeded(rcpt, DsnAction.DELIVERED, is.reply(), is.remoteMta(),
-                        at(is, now)));
+            } else if (was.outcome() == Outcome.PENDING && is.reply() != null
+                    && (is.outcome() == Outcome.DELIVERED || is.outcome() == Outcome.RELAYED_WITHOUT_DSN)) {
+                delivered.add(RecipientReport.succeeded(rcpt, is.outcome() == Outcome.DELIVERED ? DsnAction.DELIVERED
+                        : DsnAction.RELAYED, is.reply(), is.remoteMta(), at(is, now)));
             } else if (delayDue && is.outcome() == Outcome.PENDING) {
                 delayed.add(RecipientReport.delayed(rcpt, is.reply(), is.remoteMta(),
                         is.reply() == null ? "not yet attempted" : null, at(is, now),

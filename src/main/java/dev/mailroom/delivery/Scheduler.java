@@ -326,7 +326,7 @@ public final class Scheduler implements Closeable {
     private static void log(String id, String rcpt, Destination d, Attempt a) {
         String event = switch (a.outcome()) {
             case DELIVERED -> "delivered";
-            case RELAYED -> "relayed";
+            case RELAYED, RELAYED_WITHOUT_DSN -> "relayed";
             case FAILED -> "delivery-failed";
             case PENDING -> "deferred";
         };

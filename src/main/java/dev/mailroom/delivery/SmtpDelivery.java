@@ -187,7 +187,7 @@ public final class SmtpDelivery implements DeliveryAgent {
                 throw new HopFailure(result.mailReply()); // e.g. 421 or 451 at MAIL: another MX may do better
             }
             cache.give(t.key(), client);
-            return settle(result, indexes, t.name());
+            return settle(result, indexes, t.name(), client.capabilities().has("DSN"));
         } catch (SmtpClientException | IOException | UncheckedIOException e) {
             if (client != null) {
                 client.close();
@@ -257,7 +257,9 @@ public final class SmtpDelivery implements DeliveryAgent {
     }
 
     /** Maps the transaction's replies onto recipient indexes: RCPT refusals, then the reply to the data. */
-    private static Map<Integer, Attempt> settle(TransactionResult r, List<Integer> indexes, String host) {
+    private static Map<Integer, Attempt> settle(TransactionResult r, List<Integer> indexes, String host,
+                                                boolean hopHasDsn) {
+        Outcome relayed = hopHasDsn ? Outcome.RELAYED : Outcome.RELAYED_WITHOUT_DSN;
         Map<Integer, Attempt> out = new HashMap<>();
         for (int k = 0; k < indexes.size(); k++) {
             SmtpReply reply;
@@ -270,7 +272,7 @@ public final class SmtpDelivery implements DeliveryAgent {
             } else {
                 reply = SmtpReply.of(451, "4.4.2", "Transaction with " + host + " ended before the data was accepted");
             }
-            out.put(indexes.get(k), Attempt.of(reply, host, Outcome.RELAYED));
+            out.put(indexes.get(k), Attempt.of(reply, host, relayed));
         }
         return out;
     }

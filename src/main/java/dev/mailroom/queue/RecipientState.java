@@ -20,8 +20,13 @@ public record RecipientState(Outcome outcome, SmtpReply reply, String remoteMta,
         PENDING,
         /** Delivered to its final mailbox here (RFC 3464 Action: delivered). */
         DELIVERED,
-        /** Handed to a next hop that took responsibility (RFC 3464 Action: relayed, when it lacks DSN). */
+        /** Handed to a next hop that took responsibility and reports on it itself (it offered DSN). */
         RELAYED,
+        /**
+         * Handed to a next hop without DSN: Mailroom owes the sender the notice it asked for (RFC 3461 section
+         * 5.2.2, Action: relayed).
+         */
+        RELAYED_WITHOUT_DSN,
         /** Failed for good: a permanent reply, or the message expired in the queue (RFC 3464 Action: failed). */
         FAILED;
 

@@ -137,6 +137,28 @@ class BounceTest {
     }
 
     @Test
+    void notifySuccessThroughAHopWithoutDsnGetsARelayedNoticeAndThroughAHopWithDsnNone() throws Exception {
+        mr = MailroomFixture.start(dir, SinkSettings.defaults().withDsn(false).withBehaviour(REFUSING), "");
+        String marker = Wire.marker();
+        send("a@example.com", marker, "<ok@remote.example> NOTIFY=SUCCESS,FAILURE");
+        ReceivedMessage notice = awaitNotice(marker);
+        Message dsn = new DefaultMessageBuilder().parseMessage(new java.io.ByteArrayInputStream(notice.data()));
+        assertThat(part(dsn, 1)).contains("Action: relayed").contains("Status: 2.");
+        mr.close();
+        mr = null;
+
+        Path other = java.nio.file.Files.createDirectories(dir.resolve("with-dsn"));
+        mr = MailroomFixture.start(other, SinkSettings.defaults().withBehaviour(REFUSING), "");
+        String second = Wire.marker();
+        send("a@example.com", second, "<ok@remote.example> NOTIFY=SUCCESS");
+        ReceivedMessage relayed = Wire.awaitMarker(mr, second);
+        assertThat(relayed.rcptParams().getFirst()).contains("NOTIFY=SUCCESS"); // the next hop reports
+        Wire.sendGood(mr);
+        Wire.awaitEmptySpool(mr);
+        assertThat(mr.sink.messages()).noneMatch(m -> m.mailFrom().isEmpty() && m.text().contains(second));
+    }
+
+    @Test
     void theOperatorsBounceReturnsTheMessageAtOnce() throws Exception {
         start("");
         String marker = Wire.marker();

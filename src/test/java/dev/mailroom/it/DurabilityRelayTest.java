@@ -125,7 +125,13 @@ class DurabilityRelayTest {
             ReceivedMessage r = mr.awaitRelayed(1).getFirst();
             assertThat(r.rcptTo()).containsExactly("carol@remote.example");
             Submit.awaitEmpty(mr.spoolQueue());
-            assertThat(mr.sink.messages()).hasSize(1);
+            // the message once, and the bounce for nobody@ back to alice from <> (RFC 3464)
+            assertThat(mr.sink.messages()).filteredOn(x -> !x.mailFrom().isEmpty()).hasSize(1);
+            assertThat(mr.sink.messages()).filteredOn(x -> x.mailFrom().isEmpty()).singleElement()
+                    .satisfies(x -> {
+                        assertThat(x.rcptTo()).containsExactly("alice@example.com");
+                        assertThat(x.text()).contains("Final-Recipient: rfc822; nobody@remote.example");
+                    });
         }
     }
 
