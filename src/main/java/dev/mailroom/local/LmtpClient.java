@@ -6,6 +6,7 @@ import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
 import dev.mailroom.smtp.SmtpReply;
 import dev.mailroom.smtp.client.Capabilities;
+import dev.mailroom.smtp.client.DotStuffer;
 import dev.mailroom.smtp.client.MessageSource;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -62,7 +63,7 @@ public final class LmtpClient implements AutoCloseable {
         this.settings = settings;
         this.channel = channel;
         this.reader = new LmtpReplyReader(channel.input());
-        this.out = new BufferedOutputStream(channel.output(), DotStuffing.BUFFER);
+        this.out = new BufferedOutputStream(channel.output(), DotStuffer.BUFFER);
     }
 
     /**
@@ -278,7 +279,7 @@ public final class LmtpClient implements AutoCloseable {
     private void streamData(MessageSource message) throws IOException {
         channel.timeout(settings.dataTimeout());
         try (InputStream in = message.open()) {
-            DotStuffing.Stats stats = DotStuffing.write(in, out);
+            DotStuffer.Stats stats = DotStuffer.write(in, out);
             out.flush();
             if (stats.strayLineBreaksFixed() > 0) {
                 log.warn("{}: message had {} bare CR/LF, sent as CRLF (RFC 5321 2.3.8)", target, stats.strayLineBreaksFixed());

@@ -15,17 +15,17 @@ import java.io.OutputStream;
  *
  * <p>Works on a fixed buffer, so a message of any size needs constant memory.
  */
-final class DotStuffer {
+public final class DotStuffer {
 
-    static final int BUFFER = 16 * 1024; // per message: small enough to keep allocation low at 1000s msg/s
+    public static final int BUFFER = 16 * 1024; // per message: small enough to keep allocation low at 1000s msg/s
 
     /** What happened while streaming, for logs. */
-    record Stats(long bytesIn, long bytesOut, long strayLineBreaksFixed) {}
+    public record Stats(long bytesIn, long bytesOut, long strayLineBreaksFixed) {}
 
     private DotStuffer() {}
 
     /** Writes the stuffed content and the terminating {@code .CRLF}; does not flush. */
-    static Stats write(InputStream in, OutputStream out) throws IOException {
+    public static Stats write(InputStream in, OutputStream out) throws IOException {
         byte[] src = new byte[BUFFER];
         // Worst case every input byte becomes two (a "." at each line start, or a bare CR/LF → CRLF).
         byte[] dst = new byte[2 * BUFFER + 8];
