@@ -126,8 +126,18 @@ public final class SmtpDelivery implements DeliveryAgent {
             throw new HopFailure(f.failureReply());
         }
         TlsPolicy tls = remote.tlsFor(domain);
+        List<TargetHost> hosts = ((Route.Hosts) route).hosts();
+        // RFC 5321 section 5.1: if we are one of the MX hosts, discard ourselves and every host not more
+        // preferred than us; with nothing left, the mail would loop back to us.
+        int ours = hosts.stream().filter(h -> h.name().equalsIgnoreCase(remote.heloName()))
+                .mapToInt(TargetHost::preference).min().orElse(Integer.MAX_VALUE);
+        hosts = hosts.stream().filter(h -> h.preference() < ours).toList();
+        if (hosts.isEmpty()) {
+            throw new HopFailure(SmtpReply.of(554, "5.4.6", "Mail for " + domain + " loops back to myself ("
+                    + remote.heloName() + " is its best MX host)"));
+        }
         List<Target> out = new ArrayList<>();
-        for (TargetHost host : ((Route.Hosts) route).hosts()) {
+        for (TargetHost host : hosts) {
             for (InetAddress a : host.addresses()) {
                 out.add(new Target(host.name(), new InetSocketAddress(a, remote.mxPort()), tls,
                         tls == TlsPolicy.REQUIRED, false));

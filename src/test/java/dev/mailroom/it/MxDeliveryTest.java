@@ -45,7 +45,10 @@ class MxDeliveryTest {
                 "mx1.remote.test. A 127.0.0.2", "mx2.remote.test. A 127.0.0.3",
                 "implicit.test. A 127.0.0.4",
                 "nullmx.test. MX 0 .",
-                "routed.test. MX 10 mx1.remote.test.");
+                "routed.test. MX 10 mx1.remote.test.",
+                "backup.test. MX 10 mx1.remote.test.", "backup.test. MX 20 mail.example.com.",
+                "primary.test. MX 10 mail.example.com.", "primary.test. MX 20 mx2.remote.test.",
+                "mail.example.com. A 127.0.0.9");
     }
 
     @AfterEach
@@ -191,6 +194,22 @@ class MxDeliveryTest {
         assertThat(awaitOne(mx1, marker).rcptTo()).containsExactly("x@remote.test");
         Wire.awaitEmptySpool(mr); // the null-MX recipient failed for good: nothing left to retry
         assertThat(dns.queries("nullmx.test")).hasSize(1);
+    }
+
+    @Test
+    void weNeverDeliverToOurselvesOrToLessPreferredMxHosts() throws Exception {
+        // RFC 5321 section 5.1: mail.example.com is this server's own name.
+        SinkServer mx1 = sinkOn("127.0.0.2");
+        SinkServer mx2 = sinkOn("127.0.0.3");
+        startMailroom("");
+        String backup = Wire.marker();
+        submit(backup, "x@backup.test"); // we are the backup MX: the primary gets it
+        assertThat(awaitOne(mx1, backup).rcptTo()).containsExactly("x@backup.test");
+        String primary = Wire.marker();
+        submit(primary, "x@primary.test"); // we are the best MX: nothing to hand it to, a loop
+        Wire.awaitEmptySpool(mr);
+        assertThat(mx2.messages()).noneMatch(m -> m.text().contains(primary));
+        assertThat(mx1.messages()).noneMatch(m -> m.text().contains(primary));
     }
 
     @Test
