@@ -8,6 +8,8 @@ import dev.mailroom.smtp.SmtpReply;
 import dev.mailroom.smtp.client.Capabilities;
 import dev.mailroom.smtp.client.DotStuffer;
 import dev.mailroom.smtp.client.MessageSource;
+import dev.mailroom.smtp.client.ReplyReader;
+import dev.mailroom.smtp.client.SmtpClientException;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,7 +55,7 @@ public final class LmtpClient implements AutoCloseable {
     private final LmtpTarget target;
     private final Settings settings;
     private final TimedChannel channel;
-    private final LmtpReplyReader reader;
+    private final ReplyReader reader;
     private final OutputStream out;
     private Capabilities capabilities;
     private boolean closed;
@@ -62,7 +64,7 @@ public final class LmtpClient implements AutoCloseable {
         this.target = target;
         this.settings = settings;
         this.channel = channel;
-        this.reader = new LmtpReplyReader(channel.input());
+        this.reader = new ReplyReader(channel.input());
         this.out = new BufferedOutputStream(channel.output(), DotStuffer.BUFFER);
     }
 
@@ -77,14 +79,14 @@ public final class LmtpClient implements AutoCloseable {
         LmtpClient client = new LmtpClient(target, settings, channel);
         try {
             channel.timeout(settings.commandTimeout());
-            SmtpReply greeting = client.reader.read(false);
+            SmtpReply greeting = client.readReply(false);
             log.debug("{} << {}", target, greeting);
             if (greeting.code() != 220) {
                 throw new LmtpProtocolException("LMTP server " + target + " refused the session: " + greeting);
             }
             // RFC 2033 section 4.1: LHLO instead of EHLO; there is no HELO fallback in LMTP.
             client.writeCommands(List.of("LHLO " + settings.lhloName()));
-            SmtpReply lhlo = client.reader.read(false);
+            SmtpReply lhlo = client.readReply(false);
             log.debug("{} << {}", target, lhlo);
             if (lhlo.code() != 250) {
                 throw new LmtpProtocolException("LMTP server " + target + " refused LHLO: " + lhlo);
@@ -330,7 +332,7 @@ public final class LmtpClient implements AutoCloseable {
     private SmtpReply read(Duration timeout) throws IOException {
         channel.timeout(timeout);
         try {
-            SmtpReply reply = reader.read(capabilities != null && capabilities.has("ENHANCEDSTATUSCODES"));
+            SmtpReply reply = readReply(capabilities != null && capabilities.has("ENHANCEDSTATUSCODES"));
             log.debug("{} << {}", target, reply);
             return reply;
         } finally {
@@ -373,5 +375,14 @@ public final class LmtpClient implements AutoCloseable {
             return SmtpReply.of(451, "4.5.0", "LMTP protocol error with " + target + ": " + why);
         }
         return SmtpReply.of(451, "4.4.2", "LMTP connection to " + target + " failed: " + why);
+    }
+
+    /** One reply; a malformed one is a protocol error of this LMTP session. */
+    private SmtpReply readReply(boolean enhancedCodes) throws IOException {
+        try {
+            return reader.read(enhancedCodes);
+        } catch (SmtpClientException e) {
+            throw new LmtpProtocolException(e.getMessage());
+        }
     }
 }

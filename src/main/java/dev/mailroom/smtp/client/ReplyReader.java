@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * BufferedInputStream) so that the client can see and throw away bytes it has not asked for yet: after
  * STARTTLS those bytes are an injection attempt (RFC 3207 section 4.2, Q-17).
  */
-final class ReplyReader {
+public final class ReplyReader {
 
     /** RFC 5321 section 4.5.3.1.5: a reply line is at most 512 octets including the CRLF. */
     static final int MAX_LINE = 512;
@@ -29,7 +29,7 @@ final class ReplyReader {
     private int pos;
     private int limit;
 
-    ReplyReader(InputStream in) {
+    public ReplyReader(InputStream in) {
         this.in = in;
     }
 
@@ -45,7 +45,7 @@ final class ReplyReader {
      *
      * @param enhancedCodes the server offered ENHANCEDSTATUSCODES: parse RFC 2034 codes out of the text
      */
-    SmtpReply read(boolean enhancedCodes) throws IOException, SmtpClientException {
+    public SmtpReply read(boolean enhancedCodes) throws IOException, SmtpClientException {
         List<String> texts = new ArrayList<>();
         int code = -1;
         while (true) {

@@ -1,4 +1,4 @@
-package dev.mailroom.local;
+package dev.mailroom.smtp.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,16 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The reply parser on its own: what an LMTP server may and may not send. */
-class LmtpReplyReaderTest {
+/** The reply parser on its own (SMTP and LMTP): what a server may and may not send. */
+class ReplyReaderTest {
 
-    static LmtpReplyReader reader(String wire) {
-        return new LmtpReplyReader(new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8)));
+    static ReplyReader reader(String wire) {
+        return new ReplyReader(new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void perRecipientRepliesInSequenceWithEnhancedCodes() throws Exception {
-        LmtpReplyReader r = reader("250 2.0.0 <a@example.org> Saved\r\n550 5.2.2 <b@example.org> Quota exceeded\r\n"
+        ReplyReader r = reader("250 2.0.0 <a@example.org> Saved\r\n550 5.2.2 <b@example.org> Quota exceeded\r\n"
                 + "452-4.2.2 <c@example.org> mailbox\r\n452 4.2.2 full\r\n");
         assertThat(r.read(true)).isEqualTo(SmtpReply.of(250, "2.0.0", "<a@example.org> Saved"));
         assertThat(r.read(true)).isEqualTo(SmtpReply.of(550, "5.2.2", "<b@example.org> Quota exceeded"));
@@ -39,12 +39,12 @@ class LmtpReplyReaderTest {
     @ParameterizedTest
     @ValueSource(strings = {"250 ok\n", "250 o\rk\r\n", "25\r\n", "abc hello\r\n", "199 low\r\n", "250-a\r\n251 b\r\n", "250*x\r\n"})
     void malformedRepliesAreProtocolErrors(String wire) {
-        assertThatThrownBy(() -> reader(wire).read(true)).isInstanceOf(LmtpProtocolException.class);
+        assertThatThrownBy(() -> reader(wire).read(true)).isInstanceOf(SmtpClientException.class);
     }
 
     @Test
     void overlongLinesAreRefused() {
         assertThatThrownBy(() -> reader("250 " + "x".repeat(600) + "\r\n").read(true))
-                .isInstanceOf(LmtpProtocolException.class).hasMessageContaining("longer than 512");
+                .isInstanceOf(SmtpClientException.class).hasMessageContaining("longer than 512");
     }
 }
