@@ -15,8 +15,15 @@ final class CheckConfigCommand implements Callable<Integer> {
     public Integer call() {
         try {
             MailroomConfig cfg = config.load();
+            String remote = cfg.delivery().useSmarthost()
+                    ? "smarthost " + cfg.relay().host() + ":" + cfg.relay().port() : "MX hosts";
+            String local = switch (cfg.local().mode()) {
+                case RELAY -> "like remote mail";
+                case MAILDIR -> "Maildir under " + cfg.local().maildirRoot();
+                case LMTP -> "LMTP " + cfg.local().lmtp().orElse("?");
+            };
             System.out.println("configuration OK: hostname " + cfg.hostname() + ", " + cfg.listeners().size()
-                    + " listener(s), relay " + cfg.relay().host() + ":" + cfg.relay().port());
+                    + " listener(s); remote mail to " + remote + "; local mail " + local);
             return 0;
         } catch (ConfigException e) {
             System.err.println("mailroom: " + e.getMessage());
