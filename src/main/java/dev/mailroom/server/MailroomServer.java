@@ -36,7 +36,10 @@ import dev.mailroom.local.Resolution;
 import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.FileSpool;
 import dev.mailroom.queue.NotifyingSpool;
+import dev.mailroom.queue.QueueActions;
+import dev.mailroom.queue.QueueControl;
 import dev.mailroom.queue.Spool;
+import dev.mailroom.queue.SpoolInUseException;
 import dev.mailroom.sasl.CredentialStoreUnavailableException;
 import dev.mailroom.smtp.AuthService;
 import dev.mailroom.smtp.ListenerSettings;
@@ -73,6 +76,7 @@ public final class MailroomServer implements Closeable {
     private final MailroomConfig config;
     private final Map<String, SmtpListener> listeners = new LinkedHashMap<>();
     private Scheduler scheduler;
+    private QueueControl control;
 
     private MailroomServer(MailroomConfig config) {
         this.config = config;
@@ -92,6 +96,12 @@ public final class MailroomServer implements Closeable {
 
     private void startAll() throws IOException, ConfigException {
         Files.createDirectories(config.dataDir());
+        // First of all: a second server on the same spool would clean the first one's incoming/ and deliver twice.
+        try {
+            control = QueueControl.lock(config.dataDir().resolve("spool"));
+        } catch (SpoolInUseException e) {
+            throw new ConfigException(config.source().toString(), "data_dir", e.getMessage());
+        }
         ServerTls tls = serverTls();
         FileSpool files = FileSpool.recover(config.dataDir().resolve("spool"));
         // The scheduler learns of each committed message through this; it exists once the users are loaded.
@@ -155,6 +165,8 @@ public final class MailroomServer implements Closeable {
             listeners.put(spec.name(), listener);
         }
         scheduler.start();
+        control.serve(new QueueActions(scheduler::flush, scheduler::flushAll, scheduler::hold, scheduler::release,
+                scheduler::delete, scheduler::bounce));
         EventLog.info("started", "hostname", config.hostname(), "data_dir", config.dataDir(),
                 "relay", config.relay().host() + ":" + config.relay().port());
     }
@@ -277,6 +289,9 @@ public final class MailroomServer implements Closeable {
         }
         if (scheduler != null) {
             scheduler.close();
+        }
+        if (control != null) {
+            control.close(); // last: the spool is free only once nothing here touches it any more
         }
     }
 }

@@ -107,7 +107,7 @@ class CliTest {
             run.await(Pattern.compile("event=deferred"), Duration.ofSeconds(30));
             MailroomProcess.Result list = MailroomProcess.run(dir, "", "queue", "list", "--config", "mailroom.toml");
             assertThat(list.exitCode()).isZero();
-            assertThat(list.output()).containsPattern("[0-9A-Z]{15} +\\d+ \\S+ <alice@localhost> -> 1 recipient\\(s\\) \\(451 4\\.4\\.1 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:" + closedPort)
+            assertThat(list.output()).containsPattern("[0-9A-Z]{15} +\\d+ \\S+ <alice@localhost> 1/1 pending \\(451 4\\.4\\.1 127\\.0\\.0\\.1 \\[127\\.0\\.0\\.1\\]:" + closedPort)
                     .contains("1 message(s)");
         }
     }

@@ -55,7 +55,12 @@ final class MailroomProcess implements AutoCloseable {
 
     /** Runs to completion with the given standard input; returns the exit code. */
     static Result run(Path workDir, String stdin, String... args) throws Exception {
-        try (MailroomProcess p = start(workDir, args)) {
+        return runWithJvmOptions(workDir, List.of(), stdin, args);
+    }
+
+    static Result runWithJvmOptions(Path workDir, List<String> jvmOptions, String stdin, String... args)
+            throws Exception {
+        try (MailroomProcess p = startWithJvmOptions(workDir, jvmOptions, args)) {
             p.process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
             p.process.getOutputStream().close();
             if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
@@ -84,6 +89,14 @@ final class MailroomProcess implements AutoCloseable {
             }
         }
         throw new AssertionError("no line matching " + pattern + " in:\n" + output());
+    }
+
+    /** Kills the process as a crash would (SIGKILL: no shutdown hook, nothing flushed or closed). */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("process " + process.pid() + " survived SIGKILL");
+        }
     }
 
     String output() {

@@ -1,0 +1,76 @@
+package dev.mailroom.cli;
+
+import static dev.mailroom.cli.QueueTestBed.queue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mailroom.cli.QueueTestBed.ScriptedSink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server is killed with SIGKILL; the queue commands then change the spool files themselves (the lock is
+ * free), and the restarted server does as they said: the flushed message goes at once although its back-off has
+ * an hour left, the held one waits, the deleted one never goes.
+ */
+class QueueCrashTest {
+    private static final String SENDER = "alice@sender.example";
+    private static final Pattern LISTENING = Pattern.compile("trusted listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final String OFFLINE = " (no server is running: changed in the spool files; the next start acts on it)\n";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void afterAKillTheCommandsWorkOnTheFilesAndTheRestartHonoursThem() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink()) {
+            QueueTestBed.writeConfig(dir, sink.server.port());
+            String heldMarker = QueueTestBed.marker();
+            String deletedMarker = QueueTestBed.marker();
+            String flushedMarker = QueueTestBed.marker();
+            String held;
+            String deleted;
+            String flushed;
+            try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", QueueTestBed.CONFIG)) {
+                int port = Integer.parseInt(run.await(LISTENING, Duration.ofSeconds(30)));
+                held = QueueTestBed.submit(port, SENDER, heldMarker, "<carol@remote.example>");
+                deleted = QueueTestBed.submit(port, SENDER, deletedMarker, "<carol@remote.example>");
+                flushed = QueueTestBed.submit(port, SENDER, flushedMarker, "<carol@remote.example>");
+                for (String id : new String[] {held, deleted, flushed}) {
+                    QueueTestBed.awaitAttempted(dir, id);
+                }
+                run.kill();
+            }
+
+            MailroomProcess.Result hold = queue(dir, "hold", held);
+            assertThat(hold.exitCode()).as(hold.output()).isZero();
+            assertThat(hold.output()).isEqualTo("held " + held + OFFLINE);
+            assertThat(queue(dir, "delete", deleted).output()).isEqualTo("deleted " + deleted + OFFLINE);
+            assertThat(queue(dir, "flush", flushed).output()).isEqualTo("flushed " + flushed + OFFLINE);
+            MailroomProcess.Result bounce = queue(dir, "bounce", held);
+            assertThat(bounce.exitCode()).isEqualTo(1);
+            assertThat(bounce.output()).contains("start the server to bounce " + held);
+            assertThat(QueueTestBed.queued(dir)).containsExactlyInAnyOrder(held, flushed);
+
+            sink.accepting = true;
+            try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", QueueTestBed.CONFIG)) {
+                run.await(LISTENING, Duration.ofSeconds(30));
+                sink.await(flushedMarker, Duration.ofSeconds(10)); // an hour before its back-off would have let it
+
+                MailroomProcess.Result second = QueueTestBed.command(dir, "run", "--config", QueueTestBed.CONFIG);
+                assertThat(second.exitCode()).isEqualTo(2);
+                assertThat(second.output()).contains(QueueTestBed.CONFIG + ": data_dir: ")
+                        .contains("in use by another Mailroom server (pid ");
+
+                assertThat(sink.with(heldMarker)).isEmpty();
+                assertThat(queue(dir, "list").output()).contains(held).contains(" HELD ").doesNotContain(deleted);
+                MailroomProcess.Result release = queue(dir, "release", held);
+                assertThat(release.output()).isEqualTo("released " + held + "\n"); // through the server this time
+                sink.await(heldMarker, Duration.ofSeconds(10));
+                assertThat(sink.with(deletedMarker)).isEmpty();
+            }
+        }
+    }
+}
