@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
  * <p>Exit codes: 0 done, 1 no such message (or the change failed), 2 configuration error, 3 the running server
  * did not answer in time.
  */
-@Command(name = "queue", description = "Inspect and manage the queue: through the running server, or in the spool files when none runs.",
+@Command(name = "queue", mixinStandardHelpOptions = true, description = "Inspect and manage the queue: through the running server, or in the spool files when none runs.",
         subcommands = {QueueCommand.ListQueue.class, QueueCommand.Show.class, QueueCommand.Flush.class,
                 QueueCommand.Hold.class, QueueCommand.Release.class, QueueCommand.Delete.class,
                 QueueCommand.Bounce.class})
@@ -68,7 +68,7 @@ final class QueueCommand {
         return FAILED;
     }
 
-    @Command(name = "list", description = "List queued messages: id, size, arrival, sender, pending/all recipients, HELD, last error.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List queued messages: id, size, arrival, sender, pending/all recipients, HELD, last error.")
     static final class ListQueue extends SpoolCommand {
         @Override
         int run(Path spoolRoot) throws IOException {
@@ -90,7 +90,7 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "show", description = "Show one message: envelope, delivery state per recipient, header section.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message: envelope, delivery state per recipient, header section.")
     static final class Show extends SpoolCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "Queue id, as `mailroom queue list` shows it")
         String id;
@@ -152,7 +152,7 @@ final class QueueCommand {
             return switch (answer.status()) {
                 case OK -> {
                     System.out.println(answer.text() + (offline
-                            ? " (no server is running: changed in the spool files; the next start acts on it)" : ""));
+                            ? " (no server is running: done in the spool files)" : ""));
                     yield 0;
                 }
                 case NO_SUCH_MESSAGE -> noSuchMessage(answer.text());
@@ -175,7 +175,7 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "flush", description = "Deliver now, whatever the back-off says: one message, or every message. Held ones stay held.")
+    @Command(name = "flush", mixinStandardHelpOptions = true, description = "Deliver now, whatever the back-off says: one message, or every message. Held ones stay held.")
     static final class Flush extends ChangeCommand {
         @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "Queue id; none: every message")
         String id;
@@ -191,7 +191,7 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "hold", description = "Put a message on hold: no delivery until it is released.")
+    @Command(name = "hold", mixinStandardHelpOptions = true, description = "Put a message on hold: no delivery until it is released.")
     static final class Hold extends MessageChange {
         @Override
         Operation operation() {
@@ -199,7 +199,7 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "release", description = "Release a held message and deliver it now.")
+    @Command(name = "release", mixinStandardHelpOptions = true, description = "Release a held message and deliver it now.")
     static final class Release extends MessageChange {
         @Override
         Operation operation() {
@@ -207,7 +207,7 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "delete", description = "Remove a message for good, without telling its sender.")
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Remove a message for good, without telling its sender.")
     static final class Delete extends MessageChange {
         @Override
         Operation operation() {
@@ -215,7 +215,7 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "bounce", description = "Return a message to its sender now (a failure notice) and remove it. Needs the running server.")
+    @Command(name = "bounce", mixinStandardHelpOptions = true, description = "Return a message to its sender now (a failure notice) and remove it. Needs the running server.")
     static final class Bounce extends MessageChange {
         @Override
         Operation operation() {

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   NAME.request          written by the command (under a temporary name, then renamed)
- *   NAME.working          the server took it (renamed, so it is done once and a late withdrawal fails)
+ *   NAME.working          the server took it (renamed, so it is done once and a late withdrawal fails);
+ *                         removed once done
  *   NAME.answer           the server's answer (temporary name, then renamed); the command reads and removes it
  * </pre>
  *
@@ -116,10 +117,11 @@ public final class QueueControl implements Closeable {
                 continue; // withdrawn by its command meanwhile
             }
             ControlAnswer answer = answer(Files.readString(working, StandardCharsets.UTF_8), actions);
+            // Done before the answer appears: the command that reads it finds the directory clean.
+            Files.deleteIfExists(working);
             if (answer != null) {
                 writeAnswer(name, answer);
             }
-            Files.deleteIfExists(working);
         }
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QueueCrashTest {
     private static final String SENDER = "alice@sender.example";
     private static final Pattern LISTENING = Pattern.compile("trusted listening on 127\\.0\\.0\\.1:(\\d+)");
-    private static final String OFFLINE = " (no server is running: changed in the spool files; the next start acts on it)\n";
+    private static final String OFFLINE = " (no server is running: done in the spool files)\n";
 
     @TempDir
     Path dir;

@@ -7,6 +7,7 @@ import dev.mailroom.queue.ControlRequest.Operation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,7 +94,9 @@ class QueueControlTest {
             server.serve(new OfflineQueue(FileSpool.recover(dir), Clock.systemUTC()).actions());
             String name = UUID.randomUUID().toString();
             Path answer = dir.resolve("control/" + name + ".answer");
-            Files.writeString(dir.resolve("control/" + name + ".request"), "erase everything\ndeadline 1\n");
+            // Written as ControlClient does: whole under another name, then renamed.
+            Path tmp = Files.writeString(dir.resolve("control/" + name + ".tmp"), "erase everything\ndeadline 1\n");
+            Files.move(tmp, dir.resolve("control/" + name + ".request"), StandardCopyOption.ATOMIC_MOVE);
             long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!Files.exists(answer) && System.nanoTime() < end) {
                 Thread.sleep(20);
@@ -125,7 +128,9 @@ class QueueControlTest {
         try (QueueControl server = QueueControl.lock(dir)) {
             // Left by a command that gave up while the server was down.
             Path request = dir.resolve("control/" + UUID.randomUUID() + ".request");
-            Files.writeString(request, new ControlRequest(Operation.DELETE, id, Instant.now().minusSeconds(1)).encode());
+            Path tmp = Files.writeString(dir.resolve("control/left-over.tmp"),
+                    new ControlRequest(Operation.DELETE, id, Instant.now().minusSeconds(1)).encode());
+            Files.move(tmp, request, StandardCopyOption.ATOMIC_MOVE);
             server.serve(new OfflineQueue(spool, Clock.systemUTC()).actions());
             long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (controlFiles(dir) > 0 && System.nanoTime() < end) {
