@@ -52,6 +52,9 @@ class QueueCrashTest {
             MailroomProcess.Result bounce = queue(dir, "bounce", held);
             assertThat(bounce.exitCode()).isEqualTo(1);
             assertThat(bounce.output()).contains("start the server to bounce " + held);
+            MailroomProcess.Result unknown = queue(dir, "release", "0000000000000BB");
+            assertThat(unknown.exitCode()).isEqualTo(1);
+            assertThat(unknown.output()).isEqualTo("mailroom: no such message: 0000000000000BB\n");
             assertThat(QueueTestBed.queued(dir)).containsExactlyInAnyOrder(held, flushed);
 
             sink.accepting = true;
