@@ -302,8 +302,8 @@ public final class SmtpClient implements Closeable {
      *   <li>SIZE=actual size when SIZE is offered (RFC 1870 section 6); if the server's advertised maximum
      *       is smaller, nothing is sent and a {@code 552 5.3.4} is synthesized.</li>
      *   <li>BODY=7BIT/8BITMIME when 8BITMIME is offered (RFC 6152); BODY=BINARYMIME when BINARYMIME and
-     *       CHUNKING are offered (RFC 3030 section 3). A binary body goes by BDAT whenever CHUNKING is
-     *       offered, since DATA cannot carry it unchanged.</li>
+     *       CHUNKING are offered (RFC 3030 section 3). Every body goes by BDAT when CHUNKING is offered, and
+     *       by DATA otherwise.</li>
      *   <li>SMTPUTF8 when the message needs it and it is offered (RFC 6531 section 3.4).</li>
      *   <li>RET, ENVID, NOTIFY and ORCPT only when DSN is offered (RFC 3461 section 5.2.1), ENVID and ORCPT
      *       NOTIFY byte for byte (DSN-04).</li>
@@ -334,7 +334,9 @@ public final class SmtpClient implements Closeable {
                     "message of " + size + " octets exceeds the fixed maximum of " + caps.maxSize()
                             + " octets advertised by " + remote.getHostString()));
         }
-        boolean bdat = caps.has("CHUNKING") && envelope.parameters().body() == BodyType.BINARY_MIME;
+        // RFC 3030: BDAT whenever the server offers CHUNKING: no dot-stuffing, no scanning for the end of data,
+        // and the only way a binary body can go at all.
+        boolean bdat = caps.has("CHUNKING");
         String mail = mailCommand(envelope, size, caps);
         List<String> rcpts = new ArrayList<>();
         for (Recipient r : envelope.recipients()) {

@@ -428,6 +428,18 @@ class SmtpClientTest {
     }
 
     @Test
+    void anOrdinaryMessageGoesByBdatTooWhenChunkingIsOffered() throws Exception {
+        connect(SinkSettings.defaults().withChunking(true));
+        byte[] body = "Subject: dots\r\n\r\n.leading dot stays single\r\n..\r\nend\r\n".getBytes(StandardCharsets.US_ASCII);
+        TransactionResult r = client.send(env(MailParameters.NONE, "alice@example.org", "bob@example.net"),
+                MessageSource.of(body));
+        assertThat(r.accepted(0)).isTrue();
+        ReceivedMessage m = sink.messages().getFirst();
+        assertThat(m.chunked()).isTrue();
+        assertThat(m.data()).isEqualTo(body); // RFC 3030: no dot-stuffing in BDAT chunks
+    }
+
+    @Test
     void exactChunkMultipleEndsWithLastChunk() throws Exception {
         connect(SinkSettings.defaults().withChunking(true));
         MailParameters p = new MailParameters(BodyType.BINARY_MIME, false, -1, null, null, null, false);
