@@ -213,6 +213,64 @@ class MxDeliveryTest {
     }
 
     @Test
+    void startTlsIsUsedWhenOfferedAndRequiredTlsVerifiesTheMxName() throws Exception {
+        // mx1.remote.test has a certificate for its name, from a CA (itself) that [relay] trusted_ca names.
+        var mxTls = dev.mailroom.tls.ServerTls.selfSigned(dir.resolve("mx-tls"), "mx1.remote.test");
+        SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().withStartTls(mxTls.context()));
+        SinkServer plain = sinkOn("127.0.0.4"); // implicit.test: no STARTTLS at all
+        mr = MailroomFixture.start(dir, SinkSettings.defaults(), """
+
+                [delivery]
+                remote = "mx"
+                mx_port = %d
+                [delivery.tls_policy]
+                "remote.test" = "required"
+                "implicit.test" = "required"
+
+                [dns]
+                resolvers = ["127.0.0.1:%d"]
+                timeout_millis = 1000
+                """.formatted(mxPort, dns.port()), "trusted_ca = \"mx-tls/cert.pem\"\n");
+        String verified = Wire.marker();
+        submit(verified, "x@remote.test");
+        assertThat(awaitOne(mx1, verified).tls()).isTrue();
+        String refused = Wire.marker();
+        submit(refused, "x@implicit.test"); // required, but the host offers no STARTTLS: deferred, never in clear
+        Thread.sleep(1500);
+        assertThat(plain.messages()).isEmpty();
+        assertThat(Wire.spoolFiles(mr)).isPositive();
+    }
+
+    @Test
+    void anUntrustedCertificateDefersWhenTlsIsRequired() throws Exception {
+        var mxTls = dev.mailroom.tls.ServerTls.selfSigned(dir.resolve("mx-tls"), "mx1.remote.test");
+        SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().withStartTls(mxTls.context()));
+        startMailroom("[delivery.tls_policy]\n\"remote.test\" = \"required\"");
+        String marker = Wire.marker();
+        submit(marker, "x@remote.test");
+        Thread.sleep(1500);
+        assertThat(mx1.messages()).isEmpty();
+        assertThat(Wire.spoolFiles(mr)).isPositive();
+        mr.close();
+        mr = null;
+        // opportunistic: the same self-signed host gets it, encrypted
+        Path second = java.nio.file.Files.createDirectories(dir.resolve("second"));
+        mr = MailroomFixture.start(second, SinkSettings.defaults(), """
+
+                [delivery]
+                remote = "mx"
+                mx_port = %d
+
+                [dns]
+                resolvers = ["127.0.0.1:%d"]
+                timeout_millis = 1000
+                """.formatted(mxPort, dns.port()));
+        String again = Wire.marker();
+        submit(again, "x@remote.test");
+        assertThat(awaitOne(mx1, again).tls()).isTrue();
+    }
+
+    @Test
     void aStaticRouteWinsOverTheMxRecords() throws Exception {
         SinkServer mx1 = sinkOn("127.0.0.2");
         SinkServer routed = sinkOn("127.0.0.4");
