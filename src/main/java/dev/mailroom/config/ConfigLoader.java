@@ -424,7 +424,8 @@ public final class ConfigLoader {
             throw error(s.prefix + "password_file", "username given without password_file");
         }
         int concurrency = (int) s.longInt("concurrency", 8, 1, 1000);
-        Duration initial = Duration.ofSeconds(s.longInt("retry_initial_seconds", 60, 1, 86400));
+        // 5 minutes doubling to an hour, as Postfix's minimal_backoff_time and maximal_backoff_time.
+        Duration initial = Duration.ofSeconds(s.longInt("retry_initial_seconds", 300, 1, 86400));
         Duration max = Duration.ofSeconds(s.longInt("retry_max_seconds", 3600, 1, 86400 * 7));
         // RFC 5321 section 4.5.4.1: give up after at least 4-5 days.
         Duration lifetime = Duration.ofHours(s.longInt("queue_lifetime_hours", 120, 1, 24 * 30));

@@ -307,7 +307,10 @@ public final class Scheduler implements Closeable {
         Instant now = clock.instant();
         state = expireIfTooOld(id, message, state, now);
         int attempts = state.attempts() + 1;
-        Instant next = now.plus(backoff.after(attempts));
+        // ±10 % jitter: messages deferred together (a destination down) do not all come back in the same second.
+        Duration wait = backoff.after(attempts);
+        Instant next = now.plus(wait).plusMillis((long) ((java.util.concurrent.ThreadLocalRandom.current()
+                .nextDouble() - 0.5) * 0.2 * wait.toMillis()));
         if (destinationBusy && next.isAfter(now.plusSeconds(1))) {
             next = now.plusSeconds(1);
         }

@@ -1,6 +1,7 @@
 package dev.mailroom.local;
 
 import dev.mailroom.address.Mailbox;
+import dev.mailroom.queue.GroupSync;
 import dev.mailroom.smtp.SmtpException;
 import dev.mailroom.smtp.SmtpReply;
 import dev.mailroom.smtp.StorageFailure;
@@ -19,7 +20,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Final delivery of one message to one local mailbox in Maildir format (https://cr.yp.to/proto/maildir.html):
@@ -42,6 +45,8 @@ public final class MaildirDelivery {
     private final boolean posix;
 
     /** @param hostname this host's name, part of every file name (the maildir spec's uniqueness rule) */
+    private final Map<Path, GroupSync> newDirSyncs = new ConcurrentHashMap<>();
+
     public MaildirDelivery(MaildirLayout layout, String hostname) {
         this(layout, hostname, Clock.systemUTC());
     }
@@ -132,7 +137,9 @@ public final class MaildirDelivery {
             }
             Path target = maildir.resolve("new").resolve(name + ",S=" + size);
             publish(tmp, target);
-            fsyncDirectory(target.getParent());
+            // One fsync of new/ covers every delivery linked into it meanwhile (group commit, as the spool
+            // does): concurrent deliveries to one mailbox share the disk flush instead of queueing for it.
+            newDirSyncs.computeIfAbsent(target.getParent(), GroupSync::new).sync();
             done = true;
             return target;
         } finally {

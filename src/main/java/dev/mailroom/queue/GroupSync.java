@@ -13,7 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * caller that arrives while a sync runs waits for the next one, which is then shared by everyone who
  * arrived meanwhile, so throughput grows with concurrency instead of queueing behind the disk.
  */
-final class GroupSync {
+public final class GroupSync {
     private final Path directory;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -21,12 +21,12 @@ final class GroupSync {
     private long completed;   // highest ticket known durable
     private boolean syncing;
 
-    GroupSync(Path directory) {
+    public GroupSync(Path directory) {
         this.directory = directory;
     }
 
     /** Returns once every rename this thread did before calling is durable. */
-    void sync() throws IOException {
+    public void sync() throws IOException {
         long ticket;
         lock.lock();
         try {

@@ -107,7 +107,7 @@ class QueueBacklogTest {
             }
             assertThat(stateFiles(spoolDir.resolve("queue"))).as("every message attempted").isEqualTo(60);
             assertThat(most).as("messages in memory at once").isLessThanOrEqualTo(5);
-            // deferred for retry_initial_seconds (60 s): far beyond the next scan, so none stays in memory
+            // deferred for retry_initial_seconds (300 s): far beyond the next scan, so none stays in memory
             Thread.sleep(500);
             assertThat(scheduler.active()).isZero();
             List<dev.mailroom.queue.Spool.Due> due = spool.due(Instant.now().plusSeconds(3600), 1000, id -> false);
