@@ -160,6 +160,7 @@ public final class Scheduler implements Closeable {
 
     /** Delivers this message now, whatever its back-off says. False if it is not in the queue. */
     public boolean flush(String id) throws IOException {
+        delivery.resume();
         return withMessage(id, m -> {
             if (!m.state().held()) {
                 spool.makeDue(id, clock.instant());
@@ -170,6 +171,7 @@ public final class Scheduler implements Closeable {
 
     /** Makes every queued message due now (except held ones); the scan brings them in as room allows. */
     public int flushAll() throws IOException {
+        delivery.resume();
         int n = 0;
         for (String id : spool.list()) {
             boolean due = withMessage(id, m -> {
@@ -192,6 +194,7 @@ public final class Scheduler implements Closeable {
     }
 
     public boolean release(String id) throws IOException {
+        delivery.resume();
         return withMessage(id, m -> {
             spool.saveState(id, m.state().withHeld(false).withAttempt(m.state().attempts(), clock.instant()));
             EventLog.info("released", "queue", id);

@@ -77,8 +77,37 @@ public final class SmtpDelivery implements DeliveryAgent {
         }
     }
 
+    /**
+     * Destinations none of whose hosts could be reached, until when (Postfix's dead destinations): the other
+     * messages queued for them are deferred without a connection attempt each, so a backlog for a host that is
+     * down costs no storm of connects.
+     */
+    private final Map<String, Suspension> suspended = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long SUSPEND_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private record Suspension(long untilNanos, SmtpReply reply) {
+    }
+
     @Override
     public Map<Integer, Attempt> deliver(StoredMessage message, List<Integer> recipients, Destination destination) {
+        Suspension s = suspended.get(destination.key());
+        if (s != null && System.nanoTime() - s.untilNanos < 0) {
+            return all(recipients, new Attempt(Outcome.PENDING, s.reply, null));
+        }
+        Map<Integer, Attempt> result = reach(message, recipients, destination);
+        boolean unreachable = result.values().stream().allMatch(a -> a.remoteMta() == null
+                && a.outcome() == Outcome.PENDING);
+        if (unreachable && !result.isEmpty()) {
+            SmtpReply last = result.values().iterator().next().reply();
+            suspended.put(destination.key(), new Suspension(System.nanoTime() + SUSPEND_NANOS,
+                    last.withText("delivery temporarily suspended: " + last.lines().getFirst())));
+        } else {
+            suspended.remove(destination.key());
+        }
+        return result;
+    }
+
+    private Map<Integer, Attempt> reach(StoredMessage message, List<Integer> recipients, Destination destination) {
         List<Target> targets;
         try {
             targets = targets(destination);
@@ -94,6 +123,11 @@ public final class SmtpDelivery implements DeliveryAgent {
             }
         }
         return all(recipients, Attempt.of(last, null, Outcome.RELAYED));
+    }
+
+    /** Forgets which destinations were unreachable: the operator asked for delivery now. */
+    void resume() {
+        suspended.clear();
     }
 
     /** Closes cached connections idle too long; the scheduler calls it when it has nothing to do. */

@@ -38,7 +38,7 @@ class LargeMessageTest {
                     """.formatted(sink.port()));
             try (MailroomProcess run = MailroomProcess.startWithJvmOptions(dir, List.of("-Xmx48m", "-XX:+ExitOnOutOfMemoryError"),
                     "run", "--config", "mailroom.toml")) {
-                int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30)));
+                int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(90)));
                 byte[] line = ("0123456789".repeat(9) + "\r\n").getBytes(StandardCharsets.US_ASCII); // 92 octets
                 int lines = 50_000_000 / line.length;
                 try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.localhost")) {
