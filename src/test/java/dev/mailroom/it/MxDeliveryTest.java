@@ -271,6 +271,45 @@ class MxDeliveryTest {
     }
 
     @Test
+    void aDestinationNoHostOfWhichAnswersIsSuspendedInsteadOfHammered() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        sinkOn("127.0.0.4", new Behaviour() {
+            @Override
+            public SmtpReply onConnect(String hostname) {
+                connections.incrementAndGet();
+                return SmtpReply.of(421, "4.3.2", "not now"); // the sink closes after this greeting
+            }
+        }, SinkSettings.defaults());
+        startMailroom("");
+        submit(Wire.marker(), "a@implicit.test");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (connections.get() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        submit(Wire.marker(), "b@implicit.test");
+        submit(Wire.marker(), "c@implicit.test");
+        Thread.sleep(1000); // both attempted meanwhile, and deferred without connecting
+        assertThat(connections.get()).isEqualTo(1);
+        String lastErrors;
+        try (var files = java.nio.file.Files.list(mr.spoolQueue())) {
+            lastErrors = files.filter(p -> p.toString().endsWith(".state")).map(p -> {
+                try {
+                    return java.nio.file.Files.readString(p);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).reduce("", String::concat);
+        }
+        assertThat(lastErrors).contains("delivery temporarily suspended");
+        mr.server.scheduler().flushAll(); // the operator's flush lifts the suspension
+        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (connections.get() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(connections.get()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     void aStaticRouteWinsOverTheMxRecords() throws Exception {
         SinkServer mx1 = sinkOn("127.0.0.2");
         SinkServer routed = sinkOn("127.0.0.4");
