@@ -29,7 +29,7 @@ DEFERRED="${DEFERRED:-1}"
 DEFERRED_N="${DEFERRED_N:-100000}"
 WARM="${WARM:-20000}"                 # 1 KiB messages to the Maildir per server in the warm-up (+ half as many remote)
 N_1K="${N_1K:-5000}"; N_100K="${N_100K:-1000}"; SESSIONS="${SESSIONS:-50}"
-N_CHECK="${N_CHECK:-2000}"             # new mail sent while the deferred queue is full
+N_CHECK="${N_CHECK:-$N_1K}"            # 1 KiB to the Maildir before the deferred fill and with the full queue
 IDLE_WINDOW="${IDLE_WINDOW:-120}"      # seconds of CPU measured with the full deferred queue and no traffic
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 MR_JAVA_OPTS="${MR_JAVA_OPTS:--Xmx256m}"
@@ -147,7 +147,7 @@ send() { # PORT RCPT BYTES N SESSIONS TIMEOUT OUT  -> smtp-source's exit status;
 }
 
 # --- one end-to-end measurement --------------------------------------------------------------------------
-printf 'server\tshape\tsize\tsessions\trep\tok\tfailed\twall_s\tmsg_s\te2e_msg_s\tserver_cpu_s\tpeak_rss_mb\tpeak_pss_mb\tclient_cpu_s\tidle_pct\n' >"$B/raw.tsv"
+printf 'server\tshape\tsize\tsessions\trep\tok\tfailed\twall_s\tmsg_s\te2e_msg_s\tserver_cpu_s\tpeak_rss_mb\tpeak_pss_mb\tclient_cpu_s\tidle_pct\tother_cpu_s\n' >"$B/raw.tsv"
 measure() { # SERVER SHAPE SIZE SESSIONS REP
   local server=$1 shape=$2 size=$3 sessions=$4 rep=$5
   local n bytes rcpt kind path pid port
@@ -160,6 +160,7 @@ measure() { # SERVER SHAPE SIZE SESSIONS REP
   local idle; idle=$(wait_quiet)
   local base; base=$(count $kind "$path")
   local cpu0; cpu0=$(python3 "$here/procwatch.py" cpu "$pid")
+  local busy0; busy0=$(python3 "$here/waitcount.py" busy)
   local wfile="$B/runs/watch.$$"; rm -f "$wfile"
   python3 "$here/procwatch.py" watch "$pid" "$wfile" & local wpid=$!; pids+=($wpid)
   local out="$B/runs/$server.$shape.$size.$sessions.$rep.out" rc=0 t0 t1
@@ -171,20 +172,23 @@ measure() { # SERVER SHAPE SIZE SESSIONS REP
   if [ $rc -ne 0 ]; then want=$(( $(python3 "$here/waitcount.py" stable $kind "$path" 3 60) )); fi
   read -r got t2 < <(python3 "$here/waitcount.py" wait $kind "$path" "$want" $DRAIN_TIMEOUT)
   local cpu1; cpu1=$(python3 "$here/procwatch.py" cpu "$pid")
+  local busy1; busy1=$(python3 "$here/waitcount.py" busy)
   kill "$wpid"; wait "$wpid" 2>/dev/null || true
   local rss="-" pss="-"; read -r rss pss <"$wfile" || true
-  local ok failed msgs e2e ccpu scpu
+  local ok failed msgs e2e ccpu scpu other
   if [ $rc -eq 0 ]; then ok=$n; else ok=$((got - base)); fi
   failed=$((n - ok))
   msgs=$(python3 -c "print('%.1f' % ($ok / ($t1 - $t0)))")
   if [ "$t2" != - ]; then e2e=$(python3 -c "print('%.1f' % ($((got - base)) / ($t2 - $t0)))"); else e2e="-"; fi
   ccpu=$(awk '{printf "%.2f", $1 + $2}' "$out.time" 2>/dev/null || echo -)
   scpu=$(python3 -c "print('%.2f' % ($cpu1 - $cpu0))")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$shape" "$size" "$sessions" \
-    "$rep" "$ok" "$failed" "$(python3 -c "print($t1 - $t0)")" "$msgs" "$e2e" "$scpu" "$rss" "$pss" "$ccpu" \
-    "$idle" >>"$B/raw.tsv"
+  # Everything else the machine did meanwhile (pollers, kernel threads, other users of the machine).
+  other=$(python3 -c "print('%.2f' % ($busy1 - $busy0 - ($cpu1 - $cpu0) - ${ccpu/-/0}))")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$shape" "$size" \
+    "$sessions" "$rep" "$ok" "$failed" "$(python3 -c "print($t1 - $t0)")" "$msgs" "$e2e" "$scpu" "$rss" "$pss" "$ccpu" \
+    "$idle" "$other" >>"$B/raw.tsv"
   log "$server $shape $size s=$sessions rep=$rep: ok=$ok failed=$failed $msgs msg/s (e2e $e2e; $((got - base)) arrived)," \
-    "server cpu ${scpu}s, client cpu ${ccpu}s, peak rss $rss MB, idle before ${idle}%"
+    "server cpu ${scpu}s, client cpu ${ccpu}s, other cpu ${other}s, peak rss $rss MB, idle before ${idle}%"
   [ $rc -eq 0 ] || log "  smtp-source exit $rc: $(tail -c 300 "$out" | tr '\n' ' ')"
   [ $shape = maildir ] && clear_maildir "$path"
   return 0
@@ -231,16 +235,47 @@ m = re.search(r"heap\s+total(?: reserved \d+K,)? committed (\d+)K, used (\d+)K",
     re.search(r"heap\s+total (\d+)K, used (\d+)K", t)
 print("%.1f %.1f" % (int(m.group(2)) / 1024, int(m.group(1)) / 1024) if m else "- -")'
 }
-printf 'server\tn\taccepted\tfill_rc\tfill_s\tfill_msg_s\tall_deferred_s\tfill_cpu_s\tpeak_rss_mb\tpeak_pss_mb\trss_before_mb\tpss_before_mb\trss_after_mb\tpss_after_mb\theap_before_mb\theap_after_mb\theap_committed_mb\tidle_cpu_s\tidle_window_s\tcheck_ok\tcheck_msg_s\tcheck_e2e_msg_s\tcheck_rc\tqueued_at_end\tidle_pct\n' >"$B/deferred.tsv"
+# One line per figure: "server key value" (the report picks what it shows).
+printf 'server\tkey\tvalue\n' >"$B/deferred.tsv"
+put() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$B/deferred.tsv"; }
+# memory SERVER WHEN: RSS/PSS of the whole server (+ the heap after a full GC for Mailroom, qmgr for Postfix)
+memory() {
+  local server=$1 when=$2 pid r p
+  pid=$(pid_of $server)
+  if [ $server = mailroom ]; then
+    read -r r p < <(heap_after_gc "$pid"); put $server heap_$when "$r"; put $server heap_committed_$when "$p"
+  else
+    read -r r p < <(python3 "$here/waitcount.py" mem "$pid" qmgr); put $server qmgr_rss_$when "$r"; put $server qmgr_pss_$when "$p"
+  fi
+  read -r r p < <(python3 "$here/waitcount.py" mem "$pid"); put $server rss_$when "$r"; put $server pss_$when "$p"
+}
+# check SERVER WHEN: N_CHECK x 1 KiB to the Maildir at 50 sessions, as in the matrix: can new mail get in and out?
+check() {
+  local server=$1 when=$2 pid port mdir rc=0 t0 t1 t2 got c0 c1
+  pid=$(pid_of $server); port=$(port_of $server); mdir=$(maildir_of $server)
+  clear_maildir "$mdir"
+  c0=$(python3 "$here/procwatch.py" cpu "$pid")
+  t0=$(date +%s.%N)
+  send "$port" rcpt@local.test 1024 "$N_CHECK" 50 $CLIENT_TIMEOUT "$B/runs/deferred.$server.$when.out" || rc=$?
+  t1=$(date +%s.%N)
+  read -r got t2 < <(python3 "$here/waitcount.py" wait maildir "$mdir" "$N_CHECK" $DRAIN_TIMEOUT)
+  c1=$(python3 "$here/procwatch.py" cpu "$pid")
+  put $server ${when}_rc $rc; put $server ${when}_delivered "$got"
+  put $server ${when}_msg_s "$(python3 -c "print('%.1f' % ($got / ($t1 - $t0)))")"
+  [ "$t2" != - ] && put $server ${when}_e2e "$(python3 -c "print('%.1f' % ($got / ($t2 - $t0)))")"
+  put $server ${when}_cpu_ms "$(python3 -c "print('%.2f' % (($c1 - $c0) * 1000 / max(1, $got)))")"
+  log "deferred $server, $when: $got/$N_CHECK delivered to the Maildir (exit $rc)"
+  clear_maildir "$mdir"
+}
 deferred() { # SERVER
   local server=$1 pid port kind path
   pid=$(pid_of $server); port=$(port_of $server)
   if [ $server = mailroom ]; then kind=mrstate; path="$B/mr/data/spool/queue"; else kind=tree; path="$B/postfix/spool/deferred"; fi
-  local hb="- -" rb pb
-  [ $server = mailroom ] && hb=$(heap_after_gc "$pid")
-  read -r rb pb < <(python3 "$here/waitcount.py" mem "$pid")
-  local idle; idle=$(wait_quiet)
-  local cpu0; cpu0=$(python3 "$here/procwatch.py" cpu "$pid")
+  put $server n "$DEFERRED_N"
+  check $server check_empty
+  memory $server before
+  local idle; idle=$(wait_quiet); put $server idle_pct "$idle"
+  local cpu0 busy0; cpu0=$(python3 "$here/procwatch.py" cpu "$pid"); busy0=$(python3 "$here/waitcount.py" busy)
   local wfile="$B/runs/watch.deferred.$server"; rm -f "$wfile"
   python3 "$here/procwatch.py" watch "$pid" "$wfile" & local wpid=$!; pids+=($wpid)
   log "deferred $server: sending $DEFERRED_N x 1 KiB to rcpt@deferred.test (idle before ${idle}%)"
@@ -256,37 +291,29 @@ deferred() { # SERVER
   fi
   # Every accepted message has had its first attempt and waits for a retry.
   read -r got t2 < <(python3 "$here/waitcount.py" wait $kind "$path" "$accepted" 900)
-  local cpu1; cpu1=$(python3 "$here/procwatch.py" cpu "$pid")
+  local cpu1 busy1; cpu1=$(python3 "$here/procwatch.py" cpu "$pid"); busy1=$(python3 "$here/waitcount.py" busy)
   kill "$wpid"; wait "$wpid" 2>/dev/null || true
   local rss pss; read -r rss pss <"$wfile" || true
-  local fill_s all_s
-  fill_s=$(python3 -c "print('%.1f' % ($t1 - $t0))")
-  if [ "$t2" != - ]; then all_s=$(python3 -c "print('%.1f' % ($t2 - $t0))"); else all_s="-"; fi
-  log "deferred $server: $accepted accepted in ${fill_s}s, $got deferred after ${all_s}s, peak RSS $rss MB (PSS $pss)"
-  local ha="- -" ra pa
-  [ $server = mailroom ] && ha=$(heap_after_gc "$pid")
-  read -r ra pa < <(python3 "$here/waitcount.py" mem "$pid")
-  # What the full queue costs with no traffic (retries, queue scans).
+  put $server fill_rc $rc; put $server accepted "$accepted"; put $server deferred "$got"
+  put $server fill_s "$(python3 -c "print('%.1f' % ($t1 - $t0))")"
+  put $server fill_msg_s "$(python3 -c "print('%.1f' % ($accepted / ($t1 - $t0)))")"
+  [ "$t2" != - ] && put $server all_deferred_s "$(python3 -c "print('%.1f' % ($t2 - $t0))")"
+  put $server fill_cpu_ms "$(python3 -c "print('%.2f' % (($cpu1 - $cpu0) * 1000 / max(1, $accepted)))")"
+  put $server fill_other_cpu_s "$(python3 -c "print('%.1f' % ($busy1 - $busy0 - ($cpu1 - $cpu0)))")"
+  put $server peak_rss "$rss"; put $server peak_pss "$pss"
+  log "deferred $server: $accepted accepted in $(python3 -c "print('%.1f' % ($t1 - $t0))") s, $got deferred, peak RSS $rss MB (PSS $pss)"
+  memory $server full
+  # What the full queue costs with no traffic (retries, queue scans); then the memory once the idle processes
+  # (Postfix: smtpd, cleanup after max_idle = 100 s) have gone.
   local c0 c1; c0=$(python3 "$here/procwatch.py" cpu "$pid"); sleep "$IDLE_WINDOW"; c1=$(python3 "$here/procwatch.py" cpu "$pid")
-  # Does new mail still get in and out? N_CHECK x 1 KiB to the Maildir, as in the matrix.
-  local mdir; mdir=$(maildir_of $server); clear_maildir "$mdir"
-  local crc=0 c_t0 c_t1 cgot c_t2
-  c_t0=$(date +%s.%N)
-  send "$port" rcpt@local.test 1024 "$N_CHECK" 50 $CLIENT_TIMEOUT "$B/runs/deferred.$server.check.out" || crc=$?
-  c_t1=$(date +%s.%N)
-  read -r cgot c_t2 < <(python3 "$here/waitcount.py" wait maildir "$mdir" "$N_CHECK" $DRAIN_TIMEOUT)
-  local cmsg ce2e
-  cmsg=$(python3 -c "print('%.1f' % ($cgot / ($c_t1 - $c_t0)))")
-  if [ "$c_t2" != - ]; then ce2e=$(python3 -c "print('%.1f' % ($cgot / ($c_t2 - $c_t0)))"); else ce2e="-"; fi
-  local queued
-  if [ $server = mailroom ]; then queued=$(count mrqueue "$path"); else queued=$(count tree "$path"); fi
-  log "deferred $server: heap after GC ${hb% *} -> ${ha% *} MB; RSS $rb -> $ra MB; idle ${IDLE_WINDOW}s: $(python3 -c "print('%.1f' % ($c1 - $c0))") s CPU;" \
-    "new mail: $cgot/$N_CHECK delivered, $cmsg msg/s, e2e $ce2e (exit $crc); queue at end $queued"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$server" "$DEFERRED_N" "$accepted" "$rc" "$fill_s" "$(python3 -c "print('%.1f' % ($accepted / ($t1 - $t0)))")" \
-    "$all_s" "$(python3 -c "print('%.2f' % ($cpu1 - $cpu0))")" "$rss" "$pss" "$rb" "$pb" "$ra" "$pa" "${hb% *}" \
-    "${ha% *}" "${ha#* }" "$(python3 -c "print('%.2f' % ($c1 - $c0))")" "$IDLE_WINDOW" "$cgot" "$cmsg" "$ce2e" "$crc" \
-    "$queued" "$idle" >>"$B/deferred.tsv"
+  put $server idle_window_s "$IDLE_WINDOW"; put $server idle_cpu_s "$(python3 -c "print('%.1f' % ($c1 - $c0))")"
+  memory $server settled
+  check $server check_full
+  if [ $server = mailroom ]; then put $server queued_at_end "$(count mrqueue "$path")"; else put $server queued_at_end "$(count tree "$path")"; fi
+  # Delivery attempts that ended deferred, as each server logged them (first attempts + retries).
+  if [ $server = mailroom ]; then put $server deferrals_logged "$(grep -c 'event=deferred' "$B/mr/mailroom.log" || true)"
+  else put $server deferrals_logged "$(grep -c 'status=deferred' "$B/postfix/maillog" || true)"; fi
+  log "deferred $server: $(grep -P "^$server\t" "$B/deferred.tsv" | cut -f2,3 | tr '\t\n' '= ')"
 }
 MR_ALIVE=-; MR_OOM=-; MR_HEAP_MAX=-
 if [ "$DEFERRED" = 1 ]; then

@@ -31,7 +31,8 @@ def matrix(rows):
         print()
         head = ["size", "sessions", "Mailroom msg/s", "Postfix msg/s", "ratio M/P", "Mailroom e2e", "Postfix e2e",
                 "ratio e2e", "server CPU ms/msg M / P", "client CPU ms/msg M / P",
-                "peak RSS MB M / P (Postfix PSS)", "failed M / P", "idle % before M / P"]
+                "peak RSS MB M / P (Postfix PSS)", "failed M / P", "idle % before M / P",
+                "other CPU s M / P"]
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
         for size, sessions in keys:
@@ -47,80 +48,82 @@ def matrix(rows):
                      per_msg(m, "client_cpu_s") + " / " + per_msg(p, "client_cpu_s"),
                      agg(m, "peak_rss_mb")[0] + " / " + agg(p, "peak_rss_mb")[0] + " (" + agg(p, "peak_pss_mb")[0] + ")",
                      "%d / %d" % (sum(int(r["failed"]) for r in m), sum(int(r["failed"]) for r in p)),
-                     agg(m, "idle_pct")[0] + " / " + agg(p, "idle_pct")[0]]
+                     agg(m, "idle_pct")[0] + " / " + agg(p, "idle_pct")[0],
+                     agg(m, "other_cpu_s", "%.1f")[0] + " / " + agg(p, "other_cpu_s", "%.1f")[0]]
             print("| " + " | ".join(cells) + " |")
         print()
     print("msg/s = accepted by the server (smtp-source's wall time); e2e = messages / time from the first connection "
           "until the last message was in new/ (or counted by the sink). Server CPU counts all of Postfix's "
           "processes (reaped ones too) and the whole JVM. Peak RSS: Mailroom's is the whole JVM; Postfix's is "
-          "summed over its processes (RSS double-counts shared pages; PSS in brackets is the fair sum).")
+          "summed over its processes (RSS double-counts shared pages; PSS in brackets is the fair sum). "
+          "Other CPU: what the rest of the machine used during the run (the pollers, kernel threads such as "
+          "the ext4 journal, and anything else running): near 0 means the figures are the two servers' own.")
     print()
 
 
 def deferred(rows):
     if not rows:
         return
-    by = {r["server"]: r for r in rows}
-    m, p = by.get("mailroom", {}), by.get("postfix", {})
+    v = {}
+    for r in rows:
+        v.setdefault(r["server"], {})[r["key"]] = r["value"]
+    m, p = v.get("mailroom", {}), v.get("postfix", {})
     n = (m or p).get("n", "?")
-    print("### %s × 1 KiB deferred (rcpt@deferred.test routed to a loopback port where nothing listens), 50 sessions"
+
+    def g(d, key):
+        x = d.get(key)
+        return x if x not in (None, "", "-") else "–"
+
+    def arrow(d, key, unit=""):
+        return "%s → %s → %s%s" % (g(d, key + "_before"), g(d, key + "_full"), g(d, key + "_settled"), unit)
+
+    def per_msg_kib(d, key):
+        try:
+            return "%.2f" % ((float(d[key + "_settled"]) - float(d[key + "_before"])) * 1024 / int(d["accepted"]))
+        except (KeyError, ValueError, ZeroDivisionError):
+            return "–"
+
+    def check(d, when):
+        return "%s msg/s, e2e %s, %s ms CPU/msg (%s delivered, exit %s)" % (
+            g(d, when + "_msg_s"), g(d, when + "_e2e"), g(d, when + "_cpu_ms"), g(d, when + "_delivered"),
+            g(d, when + "_rc"))
+
+    window = g(m or p, "idle_window_s")
+    print("### %s × 1 KiB deferred: rcpt@deferred.test routed to a loopback port where nothing listens, 50 sessions"
           % n)
     print()
-
-    def both(key, fmt=None):
-        def one(r):
-            v = r.get(key, "–")
-            if fmt and v not in ("", "-", "–", None):
-                try:
-                    return fmt % float(v)
-                except ValueError:
-                    return v
-            return v if v not in ("", "-") else "–"
-        return one(m), one(p)
-
-    def per_msg_ms(r, key):
-        try:
-            return "%.2f" % (float(r[key]) * 1000 / max(1, int(r["accepted"])))
-        except (KeyError, ValueError):
-            return "–"
-
-    def per_msg_kib(r, after, before):
-        try:
-            return "%.2f" % ((float(r[after]) - float(r[before])) * 1024 / max(1, int(r["accepted"])))
-        except (KeyError, ValueError):
-            return "–"
-
-    table = [
-        ("accepted (smtp-source exit status)", "%s (exit %s)" % (m.get("accepted", "–"), m.get("fill_rc", "–")),
-         "%s (exit %s)" % (p.get("accepted", "–"), p.get("fill_rc", "–"))),
-        ("filling took, s (accepted msg/s)", "%s (%s)" % (m.get("fill_s", "–"), m.get("fill_msg_s", "–")),
-         "%s (%s)" % (p.get("fill_s", "–"), p.get("fill_msg_s", "–"))),
-        ("until every message had its first attempt and was deferred, s", *both("all_deferred_s")),
-        ("server CPU while filling, ms/msg (incl. first attempt)", per_msg_ms(m, "fill_cpu_s"),
-         per_msg_ms(p, "fill_cpu_s")),
-        ("peak RSS while filling, MB (Postfix: PSS in brackets)", m.get("peak_rss_mb", "–"),
-         "%s (%s)" % (p.get("peak_rss_mb", "–"), p.get("peak_pss_mb", "–"))),
-        ("RSS before → with the full queue, MB", "%s → %s" % (m.get("rss_before_mb"), m.get("rss_after_mb")),
-         "%s → %s" % (p.get("rss_before_mb"), p.get("rss_after_mb"))),
-        ("PSS before → with the full queue, MB", "%s → %s" % (m.get("pss_before_mb"), m.get("pss_after_mb")),
-         "%s → %s" % (p.get("pss_before_mb"), p.get("pss_after_mb"))),
-        ("Java heap after full GC, before → with the full queue, MB (committed)",
-         "%s → %s (%s)" % (m.get("heap_before_mb"), m.get("heap_after_mb"), m.get("heap_committed_mb")), "n/a"),
-        ("heap per deferred message after GC, KiB", per_msg_kib(m, "heap_after_mb", "heap_before_mb"), "n/a"),
-        ("RSS per deferred message (Postfix: PSS), KiB", per_msg_kib(m, "rss_after_mb", "rss_before_mb"),
-         per_msg_kib(p, "pss_after_mb", "pss_before_mb")),
-        ("server CPU in %s s without traffic, s" % (m or p).get("idle_window_s", "?"), *both("idle_cpu_s")),
-        ("then new mail: 1 KiB to the Maildir at 50 sessions, delivered", *both("check_ok")),
-        ("  accepted msg/s / e2e msg/s",
-         "%s / %s" % (m.get("check_msg_s", "–"), m.get("check_e2e_msg_s", "–")),
-         "%s / %s" % (p.get("check_msg_s", "–"), p.get("check_e2e_msg_s", "–"))),
-        ("queued at the end", *both("queued_at_end")),
-        ("idle % before", *both("idle_pct")),
-    ]
+    print("Memory is given before the fill → right after it → %s s later (no traffic meanwhile)." % window)
+    print()
     print("| | Mailroom | Postfix |")
     print("|---|---|---|")
+    table = [
+        ("1 KiB to the Maildir, empty queue (the check below, before the fill)",
+         check(m, "check_empty"), check(p, "check_empty")),
+        ("accepted (smtp-source exit status)", "%s (exit %s)" % (g(m, "accepted"), g(m, "fill_rc")),
+         "%s (exit %s)" % (g(p, "accepted"), g(p, "fill_rc"))),
+        ("filling took, s (accepted msg/s)", "%s (%s)" % (g(m, "fill_s"), g(m, "fill_msg_s")),
+         "%s (%s)" % (g(p, "fill_s"), g(p, "fill_msg_s"))),
+        ("until every message had had its first attempt, s", g(m, "all_deferred_s"), g(p, "all_deferred_s")),
+        ("server CPU while filling, ms/msg (incl. the first attempt)", g(m, "fill_cpu_ms"), g(p, "fill_cpu_ms")),
+        ("other CPU on the machine while filling, s", g(m, "fill_other_cpu_s"), g(p, "fill_other_cpu_s")),
+        ("peak RSS while filling, MB (PSS)", "%s (%s)" % (g(m, "peak_rss"), g(m, "peak_pss")),
+         "%s (%s)" % (g(p, "peak_rss"), g(p, "peak_pss"))),
+        ("Java heap used after a full GC, MB", arrow(m, "heap"), "n/a"),
+        ("Java heap committed after that GC, MB", arrow(m, "heap_committed"), "n/a"),
+        ("RSS, MB (Postfix: sum over its processes)", arrow(m, "rss"), arrow(p, "rss")),
+        ("PSS, MB", arrow(m, "pss"), arrow(p, "pss")),
+        ("qmgr alone: RSS (PSS), MB", "n/a", "%s (%s)" % (arrow(p, "qmgr_rss"), arrow(p, "qmgr_pss"))),
+        ("per deferred message, KiB: heap (Mailroom) / qmgr PSS (Postfix), before → settled",
+         per_msg_kib(m, "heap"), per_msg_kib(p, "qmgr_pss")),
+        ("server CPU in the %s s without traffic, s" % window, g(m, "idle_cpu_s"), g(p, "idle_cpu_s")),
+        ("deferrals logged by the end (first attempts + retries)", g(m, "deferrals_logged"),
+         g(p, "deferrals_logged")),
+        ("1 KiB to the Maildir with the full queue", check(m, "check_full"), check(p, "check_full")),
+        ("queued at the end", g(m, "queued_at_end"), g(p, "queued_at_end")),
+        ("idle % before the fill", g(m, "idle_pct"), g(p, "idle_pct")),
+    ]
     for name, a, b in table:
-        print("| %s | %s | %s |" % (name, a or "–", b or "–"))
+        print("| %s | %s | %s |" % (name, a, b))
     print()
 
 

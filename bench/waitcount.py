@@ -5,7 +5,9 @@
   waitcount.py wait KIND PATH WANT TIMEOUT     poll until the count is >= WANT (at most TIMEOUT seconds), then
                                                print "COUNT EPOCH" (EPOCH = time.time() when it was seen, or
                                                "-" on time-out)
-  waitcount.py mem PID                         "RSS_MB PSS_MB" summed over PID and its descendants, now
+  waitcount.py mem PID [NAME]                  "RSS_MB PSS_MB" summed over PID and its descendants, now (only
+                                               the processes called NAME, e.g. qmgr, when given)
+  waitcount.py busy                            CPU seconds the whole machine has been busy since boot (all CPUs)
   waitcount.py stable KIND PATH SECONDS MAX    wait until the count stops moving for SECONDS (at most MAX s)
 
 KIND:
@@ -62,6 +64,26 @@ def count_tree(path):
     return sum(len(files) for _, _, files in os.walk(path))
 
 
+def mem(root, name):
+    if name is None:
+        return procwatch.mem(root)
+    rss = pss = 0.0
+    for p in procwatch.tree(root):
+        try:
+            with open("/proc/%d/comm" % p) as f:
+                if f.read().strip() != name:
+                    continue
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) / 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) / 1024
+        except OSError:
+            pass  # the process ended meanwhile
+    return rss, pss
+
+
 COUNTERS = {"maildir": count_maildir, "sink": count_sink, "mrqueue": count_mrqueue, "mrstate": count_mrstate,
             "tree": count_tree}
 # Poll the cheap counters often (they time the end-to-end rate), the 100,000-file directories rarely.
@@ -69,11 +91,16 @@ INTERVAL = {"maildir": 0.05, "sink": 0.02, "mrqueue": 1.0, "mrstate": 1.0, "tree
 
 
 def main():
-    if len(sys.argv) < 3:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
     cmd = sys.argv[1]
     if cmd == "mem":
-        print("%.0f %.0f" % procwatch.mem(int(sys.argv[2])))
+        print("%.1f %.1f" % mem(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None))
+        return
+    if cmd == "busy":
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        print("%.2f" % ((sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")))  # all but idle and iowait
         return
     kind, path = sys.argv[2], sys.argv[3]
     counter = COUNTERS[kind]
