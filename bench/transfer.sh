@@ -129,9 +129,9 @@ pid_of() { [ "$1" = mailroom ] && echo "$MR_PID" || echo "$PF_PID"; }
 maildir_of() { [ "$1" = mailroom ] && echo "$MR_MAILDIR" || echo "$PF_MAILDIR"; }
 sink_of() { echo "$B/sink/$1.out"; }
 # Every run starts with an empty new/, as if the user's mail client had taken the messages away. A fresh
-# directory, not the old one emptied: after thousands of files were deleted from new/ at once, ext4 spent 3-4 times
-# the kernel CPU per delivered message there (Mailroom alone, 1 KiB: 1.4-2.1 ms against 0.5 ms of system time,
-# 700-1200 msg/s against 2000), which measured the file system's clean-up, not the server. The old directories
+# directory, not the old one emptied: after thousands of files were deleted from new/ at once, ext4 spent 2-4 times
+# the kernel CPU per delivered message there (Mailroom alone, 1 KiB: 1.1-2.1 ms against 0.5-0.7 ms of system time,
+# 690-1180 msg/s against 1700-2100), which measured the file system's clean-up, not the server. The old directories
 # stay until the end (no mass deletion while anything is measured).
 MAILDIR_GEN=0
 fresh_maildir() {
