@@ -1,7 +1,13 @@
 package dev.mailroom.cli;
 
+import dev.mailroom.address.AddressException;
+import dev.mailroom.address.Mailbox;
+import dev.mailroom.address.PathParser;
 import dev.mailroom.config.ConfigException;
 import dev.mailroom.config.MailroomConfig;
+import dev.mailroom.delivery.DsnNotifier;
+import dev.mailroom.dsn.DsnBuilder;
+import dev.mailroom.dsn.DsnSettings;
 import dev.mailroom.queue.ControlAnswer;
 import dev.mailroom.queue.ControlClient;
 import dev.mailroom.queue.ControlRequest;
@@ -48,9 +54,11 @@ final class QueueCommand {
         @Mixin
         ConfigOption config;
 
+        /** The loaded configuration, for commands that need more than the spool. */
+        MailroomConfig cfg;
+
         @Override
         public final Integer call() throws Exception {
-            MailroomConfig cfg;
             try {
                 cfg = config.load();
             } catch (ConfigException e) {
@@ -61,6 +69,26 @@ final class QueueCommand {
         }
 
         abstract int run(Path spoolRoot) throws Exception;
+
+        /**
+         * The failure notices of an offline bounce, written as the server writes them (same notifier, same
+         * settings) into the spool, where the next start finds and sends them.
+         */
+        OfflineQueue.Notices notices(FileSpool spool) {
+            DsnNotifier notifier = new DsnNotifier(spool, new DsnBuilder(DsnSettings.of(cfg.hostname())),
+                    cfg.delivery().delayNotice(), cfg.relay().lifetime(),
+                    cfg.delivery().doubleBounce() ? postmaster(cfg) : null, Clock.systemUTC());
+            return (message, failed) -> notifier.changed(message, message.state(), failed);
+        }
+
+        private static Mailbox postmaster(MailroomConfig cfg) {
+            try {
+                return PathParser.parse("<" + cfg.local().postmaster() + ">", 0,
+                        new PathParser.Options(false, false, true)).mailbox();
+            } catch (AddressException e) {
+                throw new IllegalStateException("checked by ConfigLoader", e);
+            }
+        }
     }
 
     static int noSuchMessage(String id) {
@@ -135,7 +163,8 @@ final class QueueCommand {
             if (lock.isPresent()) {
                 // No server runs (it would hold the lock): change the files, and the next start acts on them.
                 try (SpoolLock held = lock.get()) {
-                    answer = new OfflineQueue(FileSpool.openForReading(spoolRoot), Clock.systemUTC()).actions()
+                    FileSpool spool = FileSpool.openForReading(spoolRoot);
+                    answer = new OfflineQueue(spool, Clock.systemUTC(), notices(spool)).actions()
                             .perform(new ControlRequest(operation(), id, Instant.now().plus(wait)));
                 }
                 offline = true;

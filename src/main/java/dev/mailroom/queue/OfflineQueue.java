@@ -16,10 +16,26 @@ import java.time.Instant;
 public final class OfflineQueue {
     private final Spool spool;
     private final Clock clock;
+    private final Notices notices;
 
+    /**
+     * Writes the failure notice of a bounced message into the spool (the delivery package's notifier, which the
+     * queue package cannot name): the next start sends it like any queued message.
+     */
+    @FunctionalInterface
+    public interface Notices {
+        void failed(StoredMessage message, DeliveryState failed) throws IOException;
+    }
+
+    /** Without a notice writer: {@link #bounce} is refused. */
     public OfflineQueue(Spool spool, Clock clock) {
+        this(spool, clock, null);
+    }
+
+    public OfflineQueue(Spool spool, Clock clock, Notices notices) {
         this.spool = spool;
         this.clock = clock;
+        this.notices = notices;
     }
 
     public QueueActions actions() {
@@ -87,12 +103,25 @@ public final class OfflineQueue {
         return true;
     }
 
+    /** Fails every pending recipient, queues the failure notice to the sender, and removes the message. */
     public boolean bounce(String id) throws IOException {
-        if (find(id) == null) {
+        StoredMessage m = find(id);
+        if (m == null) {
             return false;
         }
-        throw new IOException("no server is running: start the server to bounce " + id
-                + " (the failure notice to its sender is written by the server)");
+        if (notices == null) {
+            throw new IOException("no server is running: start the server to bounce " + id
+                    + " (the failure notice to its sender is written by the server)");
+        }
+        DeliveryState state = m.state();
+        for (int i : state.pending()) {
+            state = state.withRecipient(i, new RecipientState(RecipientState.Outcome.FAILED,
+                    dev.mailroom.smtp.SmtpReply.of(550, "5.0.0", "Returned to sender by the postmaster"), null,
+                    clock.instant()));
+        }
+        notices.failed(m, state); // first: a crash in between leaves the message, never a lost notice
+        spool.remove(id);
+        return true;
     }
 
     private StoredMessage find(String id) throws IOException {

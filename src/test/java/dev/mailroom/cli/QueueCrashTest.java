@@ -4,6 +4,7 @@ import static dev.mailroom.cli.QueueTestBed.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailroom.cli.QueueTestBed.ScriptedSink;
+import dev.mailroom.sink.ReceivedMessage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -30,6 +31,8 @@ class QueueCrashTest {
             String heldMarker = QueueTestBed.marker();
             String deletedMarker = QueueTestBed.marker();
             String flushedMarker = QueueTestBed.marker();
+            String bouncedMarker = QueueTestBed.marker();
+            String bounced;
             String held;
             String deleted;
             String flushed;
@@ -38,7 +41,8 @@ class QueueCrashTest {
                 held = QueueTestBed.submit(port, SENDER, heldMarker, "<carol@remote.example>");
                 deleted = QueueTestBed.submit(port, SENDER, deletedMarker, "<carol@remote.example>");
                 flushed = QueueTestBed.submit(port, SENDER, flushedMarker, "<carol@remote.example>");
-                for (String id : new String[] {held, deleted, flushed}) {
+                bounced = QueueTestBed.submit(port, SENDER, bouncedMarker, "<carol@remote.example>");
+                for (String id : new String[] {held, deleted, flushed, bounced}) {
                     QueueTestBed.awaitAttempted(dir, id);
                 }
                 run.kill();
@@ -49,18 +53,21 @@ class QueueCrashTest {
             assertThat(hold.output()).isEqualTo("held " + held + OFFLINE);
             assertThat(queue(dir, "delete", deleted).output()).isEqualTo("deleted " + deleted + OFFLINE);
             assertThat(queue(dir, "flush", flushed).output()).isEqualTo("flushed " + flushed + OFFLINE);
-            MailroomProcess.Result bounce = queue(dir, "bounce", held);
-            assertThat(bounce.exitCode()).isEqualTo(1);
-            assertThat(bounce.output()).contains("start the server to bounce " + held);
+            MailroomProcess.Result bounce = queue(dir, "bounce", bounced);
+            assertThat(bounce.exitCode()).as(bounce.output()).isZero(); // the notice waits in the spool for the start
             MailroomProcess.Result unknown = queue(dir, "release", "0000000000000BB");
             assertThat(unknown.exitCode()).isEqualTo(1);
             assertThat(unknown.output()).isEqualTo("mailroom: no such message: 0000000000000BB\n");
-            assertThat(QueueTestBed.queued(dir)).containsExactlyInAnyOrder(held, flushed);
+            assertThat(QueueTestBed.queued(dir)).contains(held, flushed).doesNotContain(deleted, bounced)
+                    .hasSize(3); // and the failure notice about the bounced one
 
             sink.accepting = true;
             try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", QueueTestBed.CONFIG)) {
                 run.await(LISTENING, Duration.ofSeconds(30));
                 sink.await(flushedMarker, Duration.ofSeconds(10)); // an hour before its back-off would have let it
+                ReceivedMessage notice = sink.await(bouncedMarker, Duration.ofSeconds(10));
+                assertThat(notice.mailFrom()).isEmpty(); // the RFC 3464 notice, from <>, not the message
+                assertThat(notice.text()).contains("Action: failed").contains("Status: 5.0.0");
 
                 MailroomProcess.Result second = QueueTestBed.command(dir, "run", "--config", QueueTestBed.CONFIG);
                 assertThat(second.exitCode()).isEqualTo(2);

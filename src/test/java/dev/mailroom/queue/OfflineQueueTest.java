@@ -96,6 +96,24 @@ class OfflineQueueTest {
     }
 
     @Test
+    void withANoticeWriterBounceFailsThePendingRecipientsWritesTheNoticeFirstAndRemovesTheMessage() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        String id = deferred(spool);
+        java.util.List<DeliveryState> written = new java.util.ArrayList<>();
+        OfflineQueue offline = new OfflineQueue(spool, clock, (message, failed) -> {
+            assertThat(spool.list()).contains(message.id()); // still there while the notice is written
+            written.add(failed);
+        });
+        assertThat(offline.bounce(id)).isTrue();
+        assertThat(written).singleElement().satisfies(state -> {
+            assertThat(state.pending()).isEmpty();
+            assertThat(state.recipients().getFirst().outcome()).isEqualTo(RecipientState.Outcome.FAILED);
+            assertThat(state.recipients().getFirst().reply().enhanced()).isEqualTo("5.0.0");
+        });
+        assertThat(spool.list()).doesNotContain(id);
+    }
+
+    @Test
     void anUnknownMessageIsNoSuchMessageForEveryAction() throws Exception {
         FileSpool spool = FileSpool.recover(dir);
         String gone = deferred(spool);
