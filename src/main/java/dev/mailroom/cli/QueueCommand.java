@@ -1,13 +1,8 @@
 package dev.mailroom.cli;
 
-import dev.mailroom.address.AddressException;
-import dev.mailroom.address.Mailbox;
-import dev.mailroom.address.PathParser;
 import dev.mailroom.config.ConfigException;
 import dev.mailroom.config.MailroomConfig;
 import dev.mailroom.delivery.DsnNotifier;
-import dev.mailroom.dsn.DsnBuilder;
-import dev.mailroom.dsn.DsnSettings;
 import dev.mailroom.queue.ControlAnswer;
 import dev.mailroom.queue.ControlClient;
 import dev.mailroom.queue.ControlRequest;
@@ -18,6 +13,7 @@ import dev.mailroom.queue.OfflineQueue;
 import dev.mailroom.queue.QueueIds;
 import dev.mailroom.queue.SpoolLock;
 import dev.mailroom.queue.StoredMessage;
+import dev.mailroom.server.MailroomServer;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -75,19 +71,8 @@ final class QueueCommand {
          * settings) into the spool, where the next start finds and sends them.
          */
         OfflineQueue.Notices notices(FileSpool spool) {
-            DsnNotifier notifier = new DsnNotifier(spool, new DsnBuilder(DsnSettings.of(cfg.hostname())),
-                    cfg.delivery().delayNotice(), cfg.relay().lifetime(),
-                    cfg.delivery().doubleBounce() ? postmaster(cfg) : null, Clock.systemUTC());
+            DsnNotifier notifier = MailroomServer.notifier(cfg, spool);
             return (message, failed) -> notifier.changed(message, message.state(), failed);
-        }
-
-        private static Mailbox postmaster(MailroomConfig cfg) {
-            try {
-                return PathParser.parse("<" + cfg.local().postmaster() + ">", 0,
-                        new PathParser.Options(false, false, true)).mailbox();
-            } catch (AddressException e) {
-                throw new IllegalStateException("checked by ConfigLoader", e);
-            }
         }
     }
 

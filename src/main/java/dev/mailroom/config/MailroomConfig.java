@@ -1,5 +1,8 @@
 package dev.mailroom.config;
 
+import dev.mailroom.address.AddressException;
+import dev.mailroom.address.Mailbox;
+import dev.mailroom.address.PathParser;
 import dev.mailroom.delivery.Destination;
 import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
@@ -112,7 +115,25 @@ public record MailroomConfig(
      */
     public record Local(LocalMode mode, Path maildirRoot, String layout, Optional<String> lmtp,
                         Optional<Path> aliasesFile, String plusSeparators, String postmaster,
-                        Optional<String> catchAll) {}
+                        Optional<String> catchAll) {
+
+        public Mailbox postmasterAddress() {
+            return parse(postmaster);
+        }
+
+        public Optional<Mailbox> catchAllAddress() {
+            return catchAll.map(Local::parse);
+        }
+
+        private static Mailbox parse(String checkedByConfigLoader) {
+            try {
+                return PathParser.parse("<" + checkedByConfigLoader + ">", 0,
+                        new PathParser.Options(false, false, true)).mailbox();
+            } catch (AddressException e) {
+                throw new IllegalStateException("checked by ConfigLoader", e);
+            }
+        }
+    }
 
     public enum LocalMode { RELAY, MAILDIR, LMTP }
 

@@ -1,8 +1,6 @@
 package dev.mailroom.server;
 
-import dev.mailroom.address.AddressException;
 import dev.mailroom.address.Mailbox;
-import dev.mailroom.address.PathParser;
 import dev.mailroom.config.Cidr;
 import dev.mailroom.config.ConfigException;
 import dev.mailroom.config.MailroomConfig;
@@ -132,9 +130,7 @@ public final class MailroomServer implements Closeable {
             case LMTP -> new LocalDelivery(resolver, null, new LmtpDelivery(LmtpTarget.parse(local.lmtp().get()),
                     LmtpClient.Settings.defaults(config.hostname())), spool);
         };
-        Notifier notices = new DsnNotifier(spool, new DsnBuilder(DsnSettings.of(config.hostname())),
-                config.delivery().delayNotice(), config.relay().lifetime(),
-                config.delivery().doubleBounce() ? postmaster() : null, Clock.systemUTC());
+        Notifier notices = notifier(config, spool);
         scheduler = new Scheduler(files, config.relay(), new Router(config.localDomains(), localAgent != null,
                 config.delivery().routes(), config.delivery().useSmarthost()), smtp, localAgent, notices,
                 Clock.systemUTC(), new Scheduler.Limits(config.delivery().activeLimit(),
@@ -204,9 +200,9 @@ public final class MailroomServer implements Closeable {
     private dev.mailroom.local.LocalRecipients localResolver(UsersFile users) throws IOException {
         MailroomConfig.Local local = config.local();
         var settings = dev.mailroom.local.LocalRecipients.Settings.of(config.localDomains(), config.defaultDomain(),
-                postmaster()).withPlusSeparators(local.plusSeparators());
-        if (local.catchAll().isPresent()) {
-            settings = settings.withCatchAll(address(local.catchAll().get()));
+                local.postmasterAddress()).withPlusSeparators(local.plusSeparators());
+        if (local.catchAllAddress().isPresent()) {
+            settings = settings.withCatchAll(local.catchAllAddress().get());
         }
         dev.mailroom.local.LocalRecipients.AliasSource aliases;
         if (local.aliasesFile().isPresent()) {
@@ -218,18 +214,11 @@ public final class MailroomServer implements Closeable {
         return new dev.mailroom.local.LocalRecipients(settings, mailbox -> userExists(users, mailbox), aliases);
     }
 
-    /** [local] postmaster: where postmaster@ and abuse@ go, and double bounces. */
-    private Mailbox postmaster() {
-        return address(config.local().postmaster());
-    }
-
-    private static Mailbox address(String checkedByConfigLoader) {
-        try {
-            return PathParser.parse("<" + checkedByConfigLoader + ">", 0,
-                    new PathParser.Options(false, false, true)).mailbox();
-        } catch (AddressException e) {
-            throw new IllegalStateException("checked by ConfigLoader", e);
-        }
+    /** The delivery status notifications as configured; also used by the queue command's offline bounce. */
+    public static DsnNotifier notifier(MailroomConfig config, Spool spool) {
+        return new DsnNotifier(spool, new DsnBuilder(DsnSettings.of(config.hostname())),
+                config.delivery().delayNotice(), config.relay().lifetime(),
+                config.delivery().doubleBounce() ? config.local().postmasterAddress() : null, Clock.systemUTC());
     }
 
     /**

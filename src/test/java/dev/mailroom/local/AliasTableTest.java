@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailroom.address.Mailbox;
+import dev.mailroom.directory.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,21 +156,21 @@ class AliasTableTest {
     void theFileReloadsWhenItChangesAndKeepsTheLastGoodVersionOnErrors(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("aliases");
         Files.writeString(file, "a: b\n");
-        StepClock clock = new StepClock();
+        MutableClock clock = new MutableClock();
         AliasesFile aliases = AliasesFile.load(file, clock);
         assertThat(targets(aliases.table(), "a", "x.example")).containsExactly("b");
 
         write(file, "a: c\n", 1);
         assertThat(targets(aliases.table(), "a", "x.example")).as("checked at most once a second").containsExactly("b");
-        clock.step(Duration.ofSeconds(2));
+        clock.advance(Duration.ofSeconds(2));
         assertThat(targets(aliases.table(), "a", "x.example")).containsExactly("c");
 
         write(file, "a: c\nb: |/bin/sh\n", 2);
-        clock.step(Duration.ofSeconds(2));
+        clock.advance(Duration.ofSeconds(2));
         assertThat(targets(aliases.table(), "a", "x.example")).as("a broken edit keeps the last good table").containsExactly("c");
 
         write(file, "a: d\n", 3);
-        clock.step(Duration.ofSeconds(2));
+        clock.advance(Duration.ofSeconds(2));
         assertThat(targets(aliases.table(), "a", "x.example")).containsExactly("d");
     }
 
@@ -189,28 +187,5 @@ class AliasTableTest {
     private static void write(Path file, String text, int version) throws Exception {
         Files.writeString(file, text);
         Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(version)));
-    }
-
-    private static final class StepClock extends Clock {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void step(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }
