@@ -36,6 +36,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   spool/incoming/ID     being written; deleted at start-up (never acknowledged)
+ *   spool/spare/ID        a delivered message's file kept for reuse ({@link SpareFiles}); new messages are
+ *                         written into one when there is one, instead of into incoming/
  *   spool/queue/ID        committed: fsync'd, renamed here, directory fsync'd (shared by {@link GroupSync})
  *   spool/queue/ID.state  delivery state, replaced atomically
  * </pre>
@@ -46,11 +48,15 @@ import java.util.stream.Stream;
  */
 public final class FileSpool implements Spool {
     private static final String MAGIC = "Mailroom-Spool: 1";
+    /** Enough spares for every session of a busy server to find one. */
+    private static final int SPARE_CAPACITY = 512;
     private final Path incoming;
     private final Path queue;
     private final GroupSync queueSync;
+    private final SpareFiles spares; // null when opened for reading only
 
-    private FileSpool(Path root) throws IOException {
+    private FileSpool(Path root, SpareFiles spares) throws IOException {
+        this.spares = spares;
         this.incoming = root.resolve("incoming");
         this.queue = root.resolve("queue");
         Files.createDirectories(incoming);
@@ -63,7 +69,7 @@ public final class FileSpool implements Spool {
      * dropped (RFC 5321 section 3.8); committed messages stay for the scheduler to pick up.
      */
     public static FileSpool recover(Path root) throws IOException {
-        FileSpool spool = new FileSpool(root);
+        FileSpool spool = new FileSpool(root, SpareFiles.open(root.resolve("spare"), SPARE_CAPACITY));
         try (Stream<Path> left = Files.list(spool.incoming)) {
             for (Path p : left.toList()) {
                 Files.deleteIfExists(p);
@@ -79,14 +85,24 @@ public final class FileSpool implements Spool {
 
     /** Opens the spool beside a running server, for the queue commands: changes nothing on opening. */
     public static FileSpool openForReading(Path root) throws IOException {
-        return new FileSpool(root);
+        return new FileSpool(root, null);
     }
 
     @Override
     public SpoolWriter create(Envelope envelope, String authenticatedUser) throws IOException {
         String id = QueueIds.next();
-        Path file = incoming.resolve(id);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Path spare = spares == null ? null : spares.take();
+        Path file = spare != null ? spare : incoming.resolve(id);
+        FileChannel channel;
+        try {
+            channel = spare != null ? FileChannel.open(spare, StandardOpenOption.WRITE)
+                    : FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            if (spare != null) {
+                Files.deleteIfExists(spare);
+            }
+            throw e;
+        }
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 16 * 1024);
         try {
             out.write(encodeEnvelope(envelope, authenticatedUser, Instant.now()));
@@ -95,7 +111,7 @@ public final class FileSpool implements Spool {
             Files.deleteIfExists(file);
             throw e;
         }
-        return new FileWriter(id, file, channel, out);
+        return new FileWriter(id, file, channel, out, spare != null);
     }
 
     private final class FileWriter implements SpoolWriter {
@@ -103,13 +119,15 @@ public final class FileSpool implements Spool {
         private final Path file;
         private final FileChannel channel;
         private final OutputStream out;
+        private final boolean reused; // a spare: older, longer content may follow what this message writes
         private boolean finished;
 
-        FileWriter(String id, Path file, FileChannel channel, OutputStream out) {
+        FileWriter(String id, Path file, FileChannel channel, OutputStream out, boolean reused) {
             this.id = id;
             this.file = file;
             this.channel = channel;
             this.out = out;
+            this.reused = reused;
         }
 
         @Override
@@ -130,7 +148,11 @@ public final class FileSpool implements Spool {
             finished = true;
             try {
                 out.flush();
-                channel.force(true);
+                if (reused) {
+                    channel.truncate(channel.position());
+                }
+                // fdatasync: the data and the size are what a reader needs; the modification time is not.
+                channel.force(false);
                 channel.close();
                 Files.move(file, queue.resolve(id), StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
@@ -290,8 +312,30 @@ public final class FileSpool implements Spool {
     @Override
     public void remove(String id) throws IOException {
         Files.deleteIfExists(queue.resolve(id + ".state"));
-        Files.deleteIfExists(queue.resolve(id));
-        queueSync.sync();
+        Path file = queue.resolve(id);
+        Path spare = null;
+        if (spares != null) {
+            try {
+                spare = spares.adopt(file, id);
+            } catch (NoSuchFileException e) {
+                return; // removed already
+            }
+        }
+        if (spare == null) {
+            Files.deleteIfExists(file);
+        }
+        try {
+            queueSync.sync();
+        } catch (IOException e) {
+            if (spare != null) {
+                spares.drop();
+                Files.deleteIfExists(spare);
+            }
+            throw e;
+        }
+        if (spare != null) {
+            spares.offer(spare); // only now: the queue no longer names it, even after a crash
+        }
     }
 
     // ---- the envelope header of a spool file ----

@@ -20,6 +20,8 @@ public final class GroupSync {
     private long requested;   // tickets handed out
     private long completed;   // highest ticket known durable
     private boolean syncing;
+    private FileChannel channel; // the directory, kept open: only the leader uses it
+
 
     public GroupSync(Path directory) {
         this.directory = directory;
@@ -52,10 +54,14 @@ public final class GroupSync {
             lock.unlock();
         }
         IOException error = null;
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
+        try {
+            if (channel == null) {
+                channel = FileChannel.open(directory, StandardOpenOption.READ);
+            }
+            channel.force(true);
         } catch (IOException e) {
             error = e;
+            closeChannel(); // reopened by the next leader: the directory may have been replaced
         }
         lock.lock();
         try {
@@ -69,6 +75,18 @@ public final class GroupSync {
         }
         if (error != null) {
             throw error;
+        }
+    }
+
+    private void closeChannel() {
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException ignored) {
+            // a failed close of a read-only directory handle loses nothing
+        } finally {
+            channel = null;
         }
     }
 }

@@ -141,4 +141,83 @@ class SpoolFilesTest {
         List<String> prefixes = ids.stream().map(id -> id.substring(0, 11)).toList();
         assertThat(prefixes).isSorted();
     }
+
+    private static String commit(FileSpool spool, String content) throws Exception {
+        SpoolWriter w = spool.create(envelope(), null);
+        w.content().write(content.getBytes(StandardCharsets.UTF_8));
+        w.commit();
+        return w.id();
+    }
+
+    private static String contentOf(FileSpool spool, String id) throws Exception {
+        try (var in = spool.read(id).openContent()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private List<Path> spares() throws Exception {
+        try (var s = Files.list(dir.resolve("spare"))) {
+            return s.toList();
+        }
+    }
+
+    @Test
+    void aDeliveredMessagesFileHoldsTheNextMessageCutToItsLength() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        String first = commit(spool, "Subject: long\r\n\r\n" + "x".repeat(20_000) + "\r\n");
+        spool.remove(first);
+        assertThat(spool.list()).isEmpty();
+        List<Path> kept = spares();
+        assertThat(kept).hasSize(1);
+        Object inode = Files.readAttributes(kept.getFirst(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+
+        String second = commit(spool, "Subject: short\r\n\r\nhi\r\n");
+        assertThat(spares()).isEmpty();
+        assertThat(spool.list()).containsExactly(second);
+        assertThat(contentOf(spool, second)).isEqualTo("Subject: short\r\n\r\nhi\r\n"); // nothing of the old tail
+        assertThat(spool.read(second).envelope()).isEqualTo(envelope());
+        Object reused = Files.readAttributes(dir.resolve("queue").resolve(second),
+                java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        assertThat(reused).isEqualTo(inode); // the same file: no inode allocated
+    }
+
+    @Test
+    void anAbortedMessageInASpareLeavesNothingBehind() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        spool.remove(commit(spool, "Subject: a\r\n\r\nbody\r\n"));
+        SpoolWriter w = spool.create(envelope(), null);
+        w.content().write("partial".getBytes(StandardCharsets.US_ASCII));
+        w.abort();
+        assertThat(spool.list()).isEmpty();
+        assertThat(spares()).isEmpty();
+        assertThat(Files.list(dir.resolve("incoming"))).isEmpty();
+    }
+
+    @Test
+    void sparesSurviveARestartAndAreNeverReadAsMessages() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        String a = commit(spool, "Subject: a\r\n\r\nbody\r\n");
+        String b = commit(spool, "Subject: b\r\n\r\nbody\r\n");
+        spool.remove(a);
+        spool.remove(b);
+        SpoolWriter crashed = spool.create(envelope(), null); // takes a spare and dies before commit
+        crashed.content().write("partial".getBytes(StandardCharsets.US_ASCII));
+        crashed.content().flush();
+
+        FileSpool again = FileSpool.recover(dir);
+        assertThat(again.list()).isEmpty();
+        assertThat(spares()).hasSize(2);
+        String next = commit(again, "Subject: c\r\n\r\nc\r\n");
+        assertThat(again.list()).containsExactly(next);
+        assertThat(contentOf(again, next)).isEqualTo("Subject: c\r\n\r\nc\r\n");
+    }
+
+    @Test
+    void aBigMessagesFileIsDeletedNotKept() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        String big = commit(spool, "Subject: big\r\n\r\n" + "y".repeat((int) SpareFiles.MAX_SIZE) + "\r\n");
+        spool.remove(big);
+        assertThat(spares()).isEmpty();
+        assertThat(Files.list(dir.resolve("queue"))).isEmpty();
+    }
 }
