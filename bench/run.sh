@@ -5,6 +5,7 @@
 #   bench/run.sh              # full matrix, 1 repetition;   REPS=3 bench/run.sh for medians of 3
 #   QUICK=1 bench/run.sh      # only the goal shapes (1 KiB, 50 sessions)
 #   LOADGEN=python bench/run.sh   # authenticated load from authload.py instead of authload.c (the default)
+#   SHAPES="smtp-source" bench/run.sh   # only these shapes (of: smtp-source auth-1 auth-50 auth-1-tls12)
 #
 # Everything listens on 127.0.0.1 only; everything started here is stopped on exit (trap), even on failure.
 # Ports: Mailroom 10587 (STARTTLS+AUTH) / 10588 (trusted, no AUTH); Postfix 11587 (no AUTH) / 11588
@@ -20,6 +21,9 @@ QUICK="${QUICK:-0}"
 # Authenticated load generator: c (bench/authload.c, compiled below) or python (bench/authload.py). Same options
 # and output; the C one needs 20-30 % less CPU per message, and on 2 cores the server under test keeps that CPU.
 LOADGEN="${LOADGEN:-c}"
+SHAPES="${SHAPES:-smtp-source auth-1 auth-50 auth-1-tls12}"
+wants() { [[ " $SHAPES " == *" $1 "* ]]; }
+wants_auth() { [[ " $SHAPES " == *" auth-"* ]]; }
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 MR_JAVA_OPTS="${MR_JAVA_OPTS:--Xmx256m}"
 USER_NAME="sender@example.test"
@@ -216,6 +220,7 @@ log "warm-up: $WARM authenticated connections + $((WARM * 2 / 3)) smtp-source me
 for srv in mailroom postfix; do
   if [ $srv = mailroom ]; then tp=$MR_TRUST; ap=$MR_SUB; else tp=$PF_PLAIN; ap=$PF_AUTH; fi
   timeout 600 smtp-source -M HELO -l 1024 -m $((WARM * 2 / 3)) -s 50 -r 1 -f $USER_NAME -t rcpt@example.test 127.0.0.1:$tp
+  wants_auth || continue
   timeout 900 "${AUTHLOAD[@]}" --port $ap --sessions 50 --messages "$WARM" --size 1024 --max-seconds 880 >/dev/null
   timeout 300 "${AUTHLOAD[@]}" --port $ap --sessions 10 --messages $((WARM / 10)) --size 1024 --tls 1.2 >/dev/null
   timeout 300 "${AUTHLOAD[@]}" --port $ap --sessions 10 --messages 500 --size 102400 --per-login 50 >/dev/null
@@ -237,15 +242,18 @@ sleep 2
 if [ "$QUICK" = 1 ]; then sizes="1k"; sess="50"; else sizes="1k 100k"; sess="1 10 50"; fi
 for rep in $(seq 1 "$REPS"); do
   for size in $sizes; do for s in $sess; do
-    measure ceiling smtp-source $size $s $rep
-    measure ceiling auth-1 $size $s $rep
+    wants smtp-source && measure ceiling smtp-source $size $s $rep
+    wants auth-1 && measure ceiling auth-1 $size $s $rep
     for shape in smtp-source auth-1 auth-50; do
+      wants $shape || continue
       measure mailroom $shape $size $s $rep
       measure postfix $shape $size $s $rep
     done
   done; done
-  measure mailroom auth-1-tls12 1k 50 $rep
-  measure postfix auth-1-tls12 1k 50 $rep
+  if wants auth-1-tls12; then
+    measure mailroom auth-1-tls12 1k 50 $rep
+    measure postfix auth-1-tls12 1k 50 $rep
+  fi
 done
 
 # --- Mailroom heap --------------------------------------------------------------------------------------
@@ -263,7 +271,7 @@ stamp=$(date +%Y-%m-%d-%H%M)
 {
   echo "# Mailroom vs Postfix, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Command: \`REPS=$REPS QUICK=$QUICK bench/run.sh\` (commit $(git -C "$root" rev-parse --short HEAD))"
+  echo "Command: \`REPS=$REPS QUICK=$QUICK SHAPES=\"$SHAPES\" WARM=$WARM N_SRC_1K=$N_SRC_1K N_AUTH_1K=$N_AUTH_1K bench/run.sh\` (commit $(git -C "$root" rev-parse --short HEAD))"
   echo
   echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, $(df -T "$B" | awk 'NR==2{print $2}') on $(df "$B" | awk 'NR==2{print $1}'); $(. /etc/os-release; echo "$PRETTY_NAME"); load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Mailroom: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $MR_JAVA_OPTS, Argon2id m=19456 KiB t=2 p=1, auth cache_ttl_seconds=300, relay concurrency 20, fsync + group commit before 250"
