@@ -8,13 +8,11 @@ import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
 import dev.mailroom.queue.Spool;
-import dev.mailroom.queue.SpoolWriter;
+import dev.mailroom.queue.SpoolOpener;
 import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SessionInfo;
 import dev.mailroom.smtp.SmtpException;
-import dev.mailroom.smtp.StorageFailure;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -114,13 +112,12 @@ public final class SubmissionPolicy implements MailPolicy {
 
     @Override
     public MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException {
-        SpoolWriter writer;
-        try {
-            writer = spool.create(envelope, session.authenticatedUser());
-        } catch (IOException e) {
-            throw StorageFailure.of(e);
-        }
-        SubmissionFixups fixups = new SubmissionFixups(settings, rights, qualification, session, envelope, writer.id());
-        return new SubmissionReceiver(writer, fixups, settings.maxHeaderSection());
+        // The spool file is created when the header section is complete: TLS-Required: No there tags the
+        // envelope (RFC 8689 section 5); the fix-ups need the queue id that creation gives.
+        SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
+                envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
+        return new SubmissionReceiver(opener,
+                queueId -> new SubmissionFixups(settings, rights, qualification, session, envelope, queueId),
+                settings.maxHeaderSection());
     }
 }

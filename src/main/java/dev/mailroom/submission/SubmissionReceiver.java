@@ -1,5 +1,7 @@
 package dev.mailroom.submission;
 
+import dev.mailroom.message.TlsRequiredField;
+import dev.mailroom.queue.SpoolOpener;
 import dev.mailroom.queue.SpoolWriter;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SmtpException;
@@ -8,18 +10,21 @@ import dev.mailroom.smtp.StorageFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.function.Function;
 
 /**
  * Takes a submitted message in one pass: the header section is held in memory (bounded) until the empty
- * line that ends it, then checked and completed by {@link SubmissionFixups}, written to the spool, and
- * the body streams straight after it. A 50 MB body never sits in the heap.
+ * line that ends it; then the spool file is created (tagged when the header says {@code TLS-Required: No}),
+ * the header section is checked and completed by {@link SubmissionFixups} and written, and the body streams
+ * straight after it. A 50 MB body never sits in the heap.
  *
  * <p>A rejection found in the header is remembered and given after the final dot (RFC 5321 has no way to
  * refuse in the middle of DATA); the rest of the content is then dropped.
  */
 final class SubmissionReceiver implements MessageReceiver {
-    private final SpoolWriter writer;
-    private final SubmissionFixups fixups;
+    private final SpoolOpener opener;
+    private final Function<String, SubmissionFixups> fixupsFor;
+    private SpoolWriter writer; // null until the header section is complete
     private final int maxHeaderSection;
     private final ByteArrayOutputStream header = new ByteArrayOutputStream(4096);
     private final OutputStream content = new Splitter();
@@ -28,9 +33,10 @@ final class SubmissionReceiver implements MessageReceiver {
     private SmtpException rejection;
     private IOException storageError; // the first failed write into the spool: never commit after one
 
-    SubmissionReceiver(SpoolWriter writer, SubmissionFixups fixups, int maxHeaderSection) {
-        this.writer = writer;
-        this.fixups = fixups;
+    /** @param fixupsFor the fix-ups for the queue id of the spool file */
+    SubmissionReceiver(SpoolOpener opener, Function<String, SubmissionFixups> fixupsFor, int maxHeaderSection) {
+        this.opener = opener;
+        this.fixupsFor = fixupsFor;
         this.maxHeaderSection = maxHeaderSection;
     }
 
@@ -103,8 +109,9 @@ final class SubmissionReceiver implements MessageReceiver {
     private void startBody(byte[] headerSection, boolean separator, byte[] rest, int from, int to) throws IOException {
         inBody = true;
         header.reset();
+        writer = opener.open(TlsRequiredField.saysNo(headerSection, headerSection.length));
         try {
-            byte[] fixed = fixups.apply(headerSection);
+            byte[] fixed = fixupsFor.apply(writer.id()).apply(headerSection);
             OutputStream out = writer.content();
             out.write(fixed);
             if (separator) {
@@ -149,10 +156,10 @@ final class SubmissionReceiver implements MessageReceiver {
             }
             writer.commit();
         } catch (IOException e) {
-            writer.abort();
+            abort();
             throw StorageFailure.of(e);
         } catch (SmtpException | RuntimeException e) {
-            writer.abort();
+            abort();
             throw e;
         }
         return SmtpReply.of(250, "2.0.0", "OK queued as " + writer.id());
@@ -160,6 +167,8 @@ final class SubmissionReceiver implements MessageReceiver {
 
     @Override
     public void abort() {
-        writer.abort();
+        if (writer != null) {
+            writer.abort();
+        }
     }
 }
