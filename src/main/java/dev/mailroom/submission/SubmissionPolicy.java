@@ -13,7 +13,9 @@ import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SessionInfo;
 import dev.mailroom.smtp.SmtpException;
+import dev.mailroom.smtp.StorageFailure;
 import java.util.ArrayList;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 
@@ -112,12 +114,16 @@ public final class SubmissionPolicy implements MailPolicy {
 
     @Override
     public MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException {
-        // The spool file is created when the header section is complete: TLS-Required: No there tags the
-        // envelope (RFC 8689 section 5); the fix-ups need the queue id that creation gives.
+        // TLS-Required: No in the header section tags the envelope (RFC 8689 section 5): the receiver may create
+        // the spool file again, tagged, once it has seen the header; the fix-ups take the final queue id.
         SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
                 envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
-        return new SubmissionReceiver(opener,
-                queueId -> new SubmissionFixups(settings, rights, qualification, session, envelope, queueId),
-                settings.maxHeaderSection());
+        try {
+            return new SubmissionReceiver(opener,
+                    queueId -> new SubmissionFixups(settings, rights, qualification, session, envelope, queueId),
+                    settings.maxHeaderSection());
+        } catch (IOException e) {
+            throw StorageFailure.of(e);
+        }
     }
 }

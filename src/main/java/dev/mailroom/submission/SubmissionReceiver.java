@@ -14,9 +14,10 @@ import java.util.function.Function;
 
 /**
  * Takes a submitted message in one pass: the header section is held in memory (bounded) until the empty
- * line that ends it; then the spool file is created (tagged when the header says {@code TLS-Required: No}),
- * the header section is checked and completed by {@link SubmissionFixups} and written, and the body streams
- * straight after it. A 50 MB body never sits in the heap.
+ * line that ends it, then checked and completed by {@link SubmissionFixups}, written to the spool, and
+ * the body streams straight after it. A 50 MB body never sits in the heap. The spool file is created at once, so
+ * that a storage failure is reported before 354; when the header section says {@code TLS-Required: No}, that
+ * still empty file is swapped for one whose envelope carries the tag (RFC 8689 section 5).
  *
  * <p>A rejection found in the header is remembered and given after the final dot (RFC 5321 has no way to
  * refuse in the middle of DATA); the rest of the content is then dropped.
@@ -24,7 +25,7 @@ import java.util.function.Function;
 final class SubmissionReceiver implements MessageReceiver {
     private final SpoolOpener opener;
     private final Function<String, SubmissionFixups> fixupsFor;
-    private SpoolWriter writer; // null until the header section is complete
+    private SpoolWriter writer;
     private final int maxHeaderSection;
     private final ByteArrayOutputStream header = new ByteArrayOutputStream(4096);
     private final OutputStream content = new Splitter();
@@ -33,10 +34,15 @@ final class SubmissionReceiver implements MessageReceiver {
     private SmtpException rejection;
     private IOException storageError; // the first failed write into the spool: never commit after one
 
-    /** @param fixupsFor the fix-ups for the queue id of the spool file */
-    SubmissionReceiver(SpoolOpener opener, Function<String, SubmissionFixups> fixupsFor, int maxHeaderSection) {
+    /**
+     * @param fixupsFor the fix-ups for the queue id of the spool file
+     * @throws IOException the spool file cannot be created
+     */
+    SubmissionReceiver(SpoolOpener opener, Function<String, SubmissionFixups> fixupsFor, int maxHeaderSection)
+            throws IOException {
         this.opener = opener;
         this.fixupsFor = fixupsFor;
+        this.writer = opener.open(false);
         this.maxHeaderSection = maxHeaderSection;
     }
 
@@ -109,7 +115,10 @@ final class SubmissionReceiver implements MessageReceiver {
     private void startBody(byte[] headerSection, boolean separator, byte[] rest, int from, int to) throws IOException {
         inBody = true;
         header.reset();
-        writer = opener.open(TlsRequiredField.saysNo(headerSection, headerSection.length));
+        if (TlsRequiredField.saysNo(headerSection, headerSection.length)) {
+            writer.abort();
+            writer = opener.open(true);
+        }
         try {
             byte[] fixed = fixupsFor.apply(writer.id()).apply(headerSection);
             OutputStream out = writer.content();
@@ -167,8 +176,6 @@ final class SubmissionReceiver implements MessageReceiver {
 
     @Override
     public void abort() {
-        if (writer != null) {
-            writer.abort();
-        }
+        writer.abort();
     }
 }

@@ -156,11 +156,23 @@ public final class TlsReports implements AutoCloseable {
         return new DailyReport(day, domain);
     }
 
+    /** The domain's TLSRPT record, asked once a day; a DNS failure is not remembered, so the next flush asks again. */
     private Optional<TlsRptRecord> ruaOf(LocalDate day, String domain) {
-        return rua.computeIfAbsent(key(day, domain), k -> switch (dns.txt("_smtp._tls", domain)) {
-            case TxtAnswer.Found(var texts) -> TlsRptRecord.select(texts);
-            case TxtAnswer.None _, TxtAnswer.Failed _ -> Optional.empty();
-        });
+        String k = key(day, domain);
+        Optional<TlsRptRecord> known = rua.get(k);
+        if (known != null) {
+            return known;
+        }
+        return switch (dns.txt("_smtp._tls", domain)) {
+            case TxtAnswer.Found(var texts) -> remember(k, TlsRptRecord.select(texts));
+            case TxtAnswer.None _ -> remember(k, Optional.empty());
+            case TxtAnswer.Failed _ -> Optional.empty();
+        };
+    }
+
+    private Optional<TlsRptRecord> remember(String key, Optional<TlsRptRecord> record) {
+        rua.put(key, record);
+        return record;
     }
 
     private void write(DailyReport r) throws IOException {

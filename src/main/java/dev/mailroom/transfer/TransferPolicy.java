@@ -10,6 +10,7 @@ import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SessionInfo;
 import dev.mailroom.smtp.SmtpException;
+import dev.mailroom.smtp.StorageFailure;
 import java.io.IOException;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -129,12 +130,16 @@ public final class TransferPolicy implements MailPolicy {
     public MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException {
         Optional<String> clientName = clientNames.verifiedName(session.client().getAddress());
         ZonedDateTime arrival = ZonedDateTime.now();
-        // The spool file is created once the header section has been seen: TLS-Required: No there tags the
-        // envelope (RFC 8689 section 5).
+        // TLS-Required: No in the header section tags the envelope (RFC 8689 section 5): the receiver may create
+        // the spool file again, tagged, once it has seen the header.
         SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
                 envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
-        return new TransferReceiver(opener,
-                queueId -> ReceivedField.of(session, clientName, envelope, settings.hostname(), queueId, arrival),
-                settings.maxReceivedHeaders());
+        try {
+            return new TransferReceiver(opener,
+                    queueId -> ReceivedField.of(session, clientName, envelope, settings.hostname(), queueId, arrival),
+                    settings.maxReceivedHeaders());
+        } catch (IOException e) {
+            throw StorageFailure.of(e);
+        }
     }
 }

@@ -15,9 +15,10 @@ import java.util.function.Function;
 /**
  * Takes a message arriving on port 25: the Received field first, then every byte exactly as it came (an
  * MTA relays content unchanged; RFC 6409 section 8 keeps Date and Message-ID fix-ups for the MSA), while
- * {@link ReceivedCounter} counts the Received fields already in it. Only the header section is held in memory
- * (up to {@value #HEAD_LIMIT} octets), until the spool file is created with an envelope tagged when the header
- * says {@code TLS-Required: No} (RFC 8689 section 5); the body streams to the spool file, whatever its size.
+ * {@link ReceivedCounter} counts the Received fields already in it. The spool file is created at once, so that a
+ * storage failure is reported before 354; only the header section is held in memory (up to {@value #HEAD_LIMIT}
+ * octets), and when it says {@code TLS-Required: No} the still empty file is swapped for one whose envelope carries
+ * the tag (RFC 8689 section 5). The body streams to the spool file, whatever its size.
  *
  * <p>At the final dot: more Received fields than allowed is a mail loop, refused with 554 5.4.6 and nothing
  * kept (RFC 5321 section 6.3: a server MUST detect and stop loops; RFC 3463 X.4.6 "routing loop
@@ -33,14 +34,19 @@ final class TransferReceiver implements MessageReceiver {
     private final ReceivedCounter counter = new ReceivedCounter();
     private final OutputStream content = new Counting();
     private ByteArrayOutputStream head = new ByteArrayOutputStream(4096);
-    private SpoolWriter writer; // null until the header section has been seen
+    private SpoolWriter writer;
+    private boolean started; // the Received field and the held header section are in the spool file
     private IOException storageError; // the first failed write: never commit after one
 
-    /** @param traceField the Received field to put first, for the queue id */
-    TransferReceiver(SpoolOpener opener, Function<String, byte[]> traceField, int maxReceived) {
+    /**
+     * @param traceField the Received field to put first, for the queue id
+     * @throws IOException the spool file cannot be created
+     */
+    TransferReceiver(SpoolOpener opener, Function<String, byte[]> traceField, int maxReceived) throws IOException {
         this.opener = opener;
         this.traceField = traceField;
         this.maxReceived = maxReceived;
+        this.writer = opener.open(false);
     }
 
     @Override
@@ -71,13 +77,13 @@ final class TransferReceiver implements MessageReceiver {
                 throw storageError;
             }
             try {
-                if (writer != null) {
+                if (started) {
                     writer.content().write(b, off, len);
                     return;
                 }
                 head.write(b, off, len);
                 if (counter.inBody() || head.size() >= HEAD_LIMIT) {
-                    open();
+                    start();
                 }
             } catch (IOException e) {
                 storageError = e; // RFC 5321 section 4.2.5: a message not stored completely is not committed
@@ -86,11 +92,15 @@ final class TransferReceiver implements MessageReceiver {
         }
     }
 
-    /** Creates the spool file, then writes the Received field and what has been held back. */
-    private void open() throws IOException {
+    /** Tags the spool file if the header says so, then writes the Received field and what has been held back. */
+    private void start() throws IOException {
         byte[] held = head.toByteArray();
         head = null;
-        writer = opener.open(TlsRequiredField.saysNo(held, held.length));
+        started = true;
+        if (TlsRequiredField.saysNo(held, held.length)) {
+            writer.abort();
+            writer = opener.open(true);
+        }
         writer.content().write(traceField.apply(writer.id()));
         writer.content().write(held);
     }
@@ -107,8 +117,8 @@ final class TransferReceiver implements MessageReceiver {
             if (storageError != null) {
                 throw storageError;
             }
-            if (writer == null) {
-                open(); // the content ended inside the header section
+            if (!started) {
+                start(); // the content ended inside the header section
             }
             writer.commit();
         } catch (IOException e) {
@@ -123,8 +133,6 @@ final class TransferReceiver implements MessageReceiver {
 
     @Override
     public void abort() {
-        if (writer != null) {
-            writer.abort();
-        }
+        writer.abort();
     }
 }

@@ -125,7 +125,7 @@ class SubmissionUnitTest {
     }
 
     @Test
-    void SMTP_30_diskFullWhileStreamingIs452_431AndNothingCommitted() {
+    void SMTP_30_diskFullWhileStreamingIs452_431AndNothingCommitted() throws IOException {
         FailingWriter w = new FailingWriter("No space left on device", 300);
         SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), 65536);
         byte[] msg = ("From: alice@example.com\r\n\r\n" + "body line\r\n".repeat(100)).getBytes(StandardCharsets.US_ASCII);
@@ -140,7 +140,7 @@ class SubmissionUnitTest {
     }
 
     @Test
-    void SMTP_30_ioErrorOnHeaderOnlyMessageIs451_430AndNothingCommitted() {
+    void SMTP_30_ioErrorOnHeaderOnlyMessageIs451_430AndNothingCommitted() throws IOException {
         FailingWriter w = new FailingWriter("Input/output error", 0);
         SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), 65536);
         byte[] msg = "From: alice@example.com\r\nSubject: x\r\n".getBytes(StandardCharsets.US_ASCII);
