@@ -320,7 +320,8 @@ public final class SmtpDelivery implements DeliveryAgent {
             boolean offered = client.ehlo().has("STARTTLS");
             boolean upgraded = switch (t.security()) {
                 case TransportSecurity.Plaintext p -> false;
-                case TransportSecurity.Opportunistic o -> offered && upgrade(client, unverified(t));
+                case TransportSecurity.Opportunistic o -> offered && upgrade(client, unverified(t))
+                        && reported(t); // RFC 8460 no-policy-found: a TLS session counts as a success
                 case TransportSecurity.Encrypted e -> {
                     if (!offered) {
                         throw new HopFailure(SmtpReply.of(451, "4.7.4",
@@ -408,6 +409,11 @@ public final class SmtpDelivery implements DeliveryAgent {
                 throw new UncheckedIOException(e);
             }
         });
+        return true;
+    }
+
+    private boolean reported(Target t) {
+        reports.ifPresent(r -> t.report().ifPresent(r::success));
         return true;
     }
 
