@@ -122,7 +122,7 @@ public final class ConfigLoader {
 
         RelaySettings relay = relay(top.section("relay"), hostname, base);
         MailroomConfig.Transfer transfer = transfer(top.section("transfer"), local);
-        MailroomConfig.Delivery delivery = delivery(top.section("delivery"), hostname);
+        MailroomConfig.Delivery delivery = delivery(top.section("delivery"), hostname, base);
         MailroomConfig.Dns dns = dns(top.section("dns"));
         MailroomConfig.Local localDelivery = local(top.section("local"), base, dataDir, defaultDomain);
         top.done();
@@ -268,7 +268,7 @@ public final class ConfigLoader {
         return out;
     }
 
-    private MailroomConfig.Delivery delivery(Section s, String hostname) throws ConfigException {
+    private MailroomConfig.Delivery delivery(Section s, String hostname, Path base) throws ConfigException {
         boolean smarthost = s.choice("remote", "smarthost", "smarthost", "mx").equals("smarthost");
         int mxPort = (int) s.longInt("mx_port", 25, 1, 65535);
         RelaySettings.TlsPolicy tls = tlsPolicy(s, "tls", "opportunistic");
@@ -308,9 +308,26 @@ public final class ConfigLoader {
         boolean doubleBounce = s.bool("double_bounce", false);
         int destinationConcurrency = (int) s.longInt("destination_concurrency", 20, 1, 1000);
         int activeLimit = (int) s.longInt("active_limit", 10_000, 10, 1_000_000);
+        MailroomConfig.SecureTransport secure = secureTransport(s, base);
         s.done();
         return new MailroomConfig.Delivery(smarthost, new RemoteSettings(hostname, mxPort, tls, perDomain), routes,
-                delayNotice, doubleBounce, destinationConcurrency, activeLimit);
+                delayNotice, doubleBounce, destinationConcurrency, activeLimit, secure);
+    }
+
+    /** The secure-transport keys of [delivery]: trusted_ca, mta_sts, mta_sts_port, tls_reports. */
+    private MailroomConfig.SecureTransport secureTransport(Section s, Path base) throws ConfigException {
+        Optional<Path> ca = s.optionalPath("trusted_ca", base);
+        if (ca.isPresent()) {
+            try {
+                dev.mailroom.tls.ClientTls.pkixTrustManager(ca);
+            } catch (IllegalArgumentException e) {
+                throw error(s.prefix + "trusted_ca", e.getMessage());
+            }
+        }
+        boolean mtaSts = s.bool("mta_sts", true);
+        int mtaStsPort = (int) s.longInt("mta_sts_port", 443, 1, 65535);
+        boolean tlsReports = s.bool("tls_reports", true);
+        return new MailroomConfig.SecureTransport(ca, mtaSts, mtaStsPort, tlsReports);
     }
 
     private RelaySettings.TlsPolicy tlsPolicy(Section s, String key, String def) throws ConfigException {

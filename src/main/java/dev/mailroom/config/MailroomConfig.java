@@ -51,7 +51,7 @@ public record MailroomConfig(
                     limits, auth, relay, transfer, delivery, dns, local);
         }
         Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce(),
-                delivery.destinationConcurrency(), delivery.activeLimit());
+                delivery.destinationConcurrency(), delivery.activeLimit(), delivery.secure());
         Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
                 local.aliasesFile(), local.plusSeparators(), local.postmaster(), local.catchAll());
         return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
@@ -99,7 +99,18 @@ public record MailroomConfig(
      */
     public record Delivery(boolean useSmarthost, RemoteSettings remote, Map<String, Destination.Host> routes,
                            Duration delayNotice, boolean doubleBounce, int destinationConcurrency,
-                           int activeLimit) {}
+                           int activeLimit, SecureTransport secure) {}
+
+    /**
+     * Secure outbound transport (keys of {@code [delivery]}).
+     *
+     * @param trustedCa  CA certificates (PEM) trusted besides the system roots for MX hosts, static routes and
+     *                   MTA-STS policy hosts
+     * @param mtaSts     apply the recipient domains' MTA-STS policies (RFC 8461)
+     * @param mtaStsPort the port of policy hosts: 443; another value only for tests
+     * @param tlsReports count TLS outcomes and write TLS-RPT aggregate reports (RFC 8460) under data_dir/tls-rpt
+     */
+    public record SecureTransport(Optional<Path> trustedCa, boolean mtaSts, int mtaStsPort, boolean tlsReports) {}
 
     /**
      * Delivery to the local domains' mailboxes.

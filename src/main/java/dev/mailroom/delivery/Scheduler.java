@@ -354,13 +354,25 @@ public final class Scheduler implements Closeable {
         for (int i : state.pending()) {
             RecipientState r = state.recipients().get(i);
             String last = r.reply() == null ? "never attempted" : r.reply().toString();
-            SmtpReply expired = SmtpReply.of(554, "5.4.7", "Delivery time expired after "
+            SmtpReply expired = SmtpReply.of(554, expiredStatus(r.reply()), "Delivery time expired after "
                     + settings.lifetime().toHours() + " hours; last error: " + last);
             state = state.withRecipient(i, new RecipientState(Outcome.FAILED, expired, r.remoteMta(), now));
             EventLog.warn("expired", "queue", id, "to", message.envelope().recipients().get(i).mailbox().address(),
                     "last", last);
         }
         return state;
+    }
+
+    /**
+     * X.4.7 "delivery time expired", except when the last deferral was a security one (4.7.x): then its detail
+     * stays, made permanent, because that is what the sender must act on; an MTA-STS failure ends as 5.7.5
+     * (RFC 8461 section 5; the policy was looked up again at that last attempt).
+     */
+    private static String expiredStatus(SmtpReply last) {
+        if (last != null && last.enhanced() != null && last.enhanced().startsWith("4.7.")) {
+            return "5" + last.enhanced().substring(1);
+        }
+        return "5.4.7";
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.mailroom.delivery;
 
-import dev.mailroom.delivery.RelaySettings.TlsPolicy;
 import dev.mailroom.dns.MxResolver;
 import dev.mailroom.dns.Route;
 import dev.mailroom.dns.TargetHost;
@@ -18,7 +17,13 @@ import dev.mailroom.smtp.client.MessageSource;
 import dev.mailroom.smtp.client.SmtpClient;
 import dev.mailroom.smtp.client.SmtpClientException;
 import dev.mailroom.smtp.client.TransactionResult;
+import dev.mailroom.tls.CertificateCheck;
+import dev.mailroom.tls.CertificateRejectedException;
 import dev.mailroom.tls.ClientTls;
+import dev.mailroom.tls.PkixCheck;
+import dev.mailroom.tlsrpt.ReportPolicy;
+import dev.mailroom.tlsrpt.ResultType;
+import dev.mailroom.tlsrpt.TlsReports;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,13 +31,16 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -48,32 +56,57 @@ public final class SmtpDelivery implements DeliveryAgent {
     private final RelaySettings smarthost;
     private final RemoteSettings remote;
     private final MxResolver resolver;
-    private final SSLSocketFactory verifying;
+    private final SecurityPolicies policies;
+    private final Optional<TlsReports> reports;
     private final SSLSocketFactory insecure = ClientTls.insecure();
     private final ConnectionCache cache;
 
+    /** Without MTA-STS or TLS reports: the configured policies alone. */
     public SmtpDelivery(RelaySettings smarthost, RemoteSettings remote, MxResolver resolver) {
+        this(smarthost, remote, resolver, new SecurityPolicies(remote, PkixCheck.withRoots(Optional.empty()),
+                PkixCheck.withRoots(smarthost.trustedCa()), Optional.empty()), Optional.empty());
+    }
+
+    public SmtpDelivery(RelaySettings smarthost, RemoteSettings remote, MxResolver resolver,
+                        SecurityPolicies policies, Optional<TlsReports> reports) {
         this.smarthost = smarthost;
         this.remote = remote;
         this.resolver = resolver;
-        this.verifying = ClientTls.verifying(smarthost.trustedCa());
+        this.policies = policies;
+        this.reports = reports;
         this.cache = new ConnectionCache(IDLE_NANOS, Math.max(1, smarthost.concurrency()));
     }
 
-    /** Where to connect, and how. */
-    private record Target(String name, InetSocketAddress address, TlsPolicy tls, boolean verify, boolean auth) {
+    /**
+     * Where to connect, and how.
+     *
+     * @param report the policy that TLS reports name for this host, when its outcomes are reported (MX hosts)
+     */
+    private record Target(String name, InetSocketAddress address, TransportSecurity security, boolean auth,
+                          Optional<ReportPolicy> report) {
         String key() {
-            return name + "|" + address.getAddress().getHostAddress() + ":" + address.getPort() + "|" + tls + verify;
+            return name + "|" + address.getAddress().getHostAddress() + ":" + address.getPort() + "|" + security.key();
         }
     }
 
-    /** The next hop could not be used at all: every recipient gets {@code reply}. */
+    /**
+     * The next hop could not be used at all: every recipient gets {@code reply}.
+     *
+     * @param answeredBy the host that was talked to, or null when none answered (then the destination may be
+     *                   unreachable, and is suspended for a while)
+     */
     private static final class HopFailure extends Exception {
         final SmtpReply reply;
+        final String answeredBy;
 
         HopFailure(SmtpReply reply) {
+            this(reply, null);
+        }
+
+        HopFailure(SmtpReply reply, String answeredBy) {
             super(reply.toString(), null, false, false);
             this.reply = reply;
+            this.answeredBy = answeredBy;
         }
     }
 
@@ -110,19 +143,25 @@ public final class SmtpDelivery implements DeliveryAgent {
     private Map<Integer, Attempt> reach(StoredMessage message, List<Integer> recipients, Destination destination) {
         List<Target> targets;
         try {
-            targets = targets(destination);
+            targets = targets(destination, MessageTls.of(message.envelope().parameters()));
         } catch (HopFailure f) {
             return all(recipients, Attempt.of(f.reply, null, Outcome.RELAYED));
         }
         SmtpReply last = SmtpReply.of(451, "4.4.1", "No host of " + destination.key() + " could be reached");
+        String lastHost = null;
         for (Target t : targets) {
+            if (t.security() instanceof TransportSecurity.Refused(SmtpReply why)) {
+                last = why; // RFC 8461 section 4.1: a host outside the policy is never tried
+                continue;
+            }
             try {
                 return attempt(t, message, recipients, true);
             } catch (HopFailure f) {
                 last = f.reply; // this host could not take the transaction: try the next one
+                lastHost = f.answeredBy;
             }
         }
-        return all(recipients, Attempt.of(last, null, Outcome.RELAYED));
+        return all(recipients, Attempt.of(last, lastHost, Outcome.RELAYED));
     }
 
     /** Forgets which destinations were unreachable: the operator asked for delivery now. */
@@ -139,27 +178,32 @@ public final class SmtpDelivery implements DeliveryAgent {
         cache.closeAll();
     }
 
-    private List<Target> targets(Destination d) throws HopFailure {
+    private List<Target> targets(Destination d, MessageTls need) throws HopFailure {
         return switch (d) {
-            case Destination.Smarthost s -> addresses(smarthost.host()).stream()
-                    .map(a -> new Target(smarthost.host(), new InetSocketAddress(a, smarthost.port()), smarthost.tls(),
-                            smarthost.verifyCertificate(), smarthost.username().isPresent()))
-                    .toList();
-            case Destination.Host h -> addresses(h.host()).stream()
-                    .map(a -> new Target(h.host(), new InetSocketAddress(a, h.port()), remote.tlsFor(h.host()),
-                            remote.tlsFor(h.host()) == TlsPolicy.REQUIRED, false))
-                    .toList();
-            case Destination.Mx mx -> mxTargets(mx.domain());
+            case Destination.Smarthost s -> {
+                TransportSecurity security = policies.forSmarthost(smarthost, need);
+                yield addresses(smarthost.host()).stream()
+                        .map(a -> new Target(smarthost.host(), new InetSocketAddress(a, smarthost.port()), security,
+                                smarthost.username().isPresent(), Optional.<ReportPolicy>empty()))
+                        .toList();
+            }
+            case Destination.Host h -> {
+                TransportSecurity security = policies.forRoute(h.host(), need);
+                yield addresses(h.host()).stream()
+                        .map(a -> new Target(h.host(), new InetSocketAddress(a, h.port()), security, false,
+                                Optional.<ReportPolicy>empty()))
+                        .toList();
+            }
+            case Destination.Mx mx -> mxTargets(mx.domain(), need);
             case Destination.Local l -> throw new IllegalArgumentException("local recipients go to the local agent");
         };
     }
 
-    private List<Target> mxTargets(String domain) throws HopFailure {
+    private List<Target> mxTargets(String domain, MessageTls need) throws HopFailure {
         Route route = resolver.resolve(domain);
         if (route instanceof Route.Failure f) {
             throw new HopFailure(f.failureReply());
         }
-        TlsPolicy tls = remote.tlsFor(domain);
         List<TargetHost> hosts = ((Route.Hosts) route).hosts();
         // RFC 5321 section 5.1: if we are one of the MX hosts, discard ourselves and every host not more
         // preferred than us; with nothing left, the mail would loop back to us.
@@ -170,11 +214,15 @@ public final class SmtpDelivery implements DeliveryAgent {
             throw new HopFailure(SmtpReply.of(554, "5.4.6", "Mail for " + domain + " loops back to myself ("
                     + remote.heloName() + " is its best MX host)"));
         }
+        SecurityPolicies.ForDomain security = policies.forMx(domain, need);
+        security.policyFailure().ifPresent(f -> reports.ifPresent(r -> r.failure(
+                new ReportPolicy(ReportPolicy.STS, domain, List.of(), List.of()), f.type(), null, null, f.reason())));
+        Optional<ReportPolicy> report = Optional.of(security.reportPolicy());
         List<Target> out = new ArrayList<>();
         for (TargetHost host : hosts) {
+            TransportSecurity rule = security.perHost().apply(host.name());
             for (InetAddress a : host.addresses()) {
-                out.add(new Target(host.name(), new InetSocketAddress(a, remote.mxPort()), tls,
-                        tls == TlsPolicy.REQUIRED, false));
+                out.add(new Target(host.name(), new InetSocketAddress(a, remote.mxPort()), rule, false, report));
             }
         }
         return out;
@@ -197,6 +245,12 @@ public final class SmtpDelivery implements DeliveryAgent {
             if (client == null) {
                 client = open(t);
             }
+            if (message.envelope().parameters().requireTls() && !client.capabilities().has("REQUIRETLS")) {
+                // RFC 8689 section 4.2.1: not to a hop that does not promise to keep requiring TLS; next MX.
+                cache.give(t.key(), client);
+                throw new HopFailure(SmtpReply.of(550, "5.7.30", "REQUIRETLS: " + t.name()
+                        + " does not support REQUIRETLS"), t.name());
+            }
             Map<Integer, Attempt> refused = refuseWhatThisHopCannotTake(client.capabilities(), message, indexes, t);
             if (refused != null) {
                 cache.give(t.key(), client);
@@ -215,7 +269,8 @@ public final class SmtpDelivery implements DeliveryAgent {
                 }
                 MailParameters p = envelope.parameters();
                 envelope = new Envelope(envelope.reversePath(), new MailParameters(BodyType.SEVEN_BIT, p.smtputf8(),
-                        p.declaredSize(), p.ret(), p.envid(), p.auth(), p.requireTls()), envelope.recipients());
+                        p.declaredSize(), p.ret(), p.envid(), p.auth(), p.requireTls(), p.tlsOptional()),
+                        envelope.recipients());
                 source = MessageSource.of(downgraded);
             }
             TransactionResult result;
@@ -258,25 +313,28 @@ public final class SmtpDelivery implements DeliveryAgent {
         return null;
     }
 
-    /** Connects, says EHLO, upgrades to TLS by policy and authenticates when configured. */
+    /** Connects, says EHLO, upgrades to TLS as the target's {@link TransportSecurity} says, authenticates. */
     private SmtpClient open(Target t) throws IOException, SmtpClientException, HopFailure {
         SmtpClient client = SmtpClient.connect(t.address(), SmtpClient.ClientSettings.defaults(remote.heloName()));
         try {
-            Capabilities caps = client.ehlo();
-            if (t.tls() != TlsPolicy.NONE && caps.has("STARTTLS")) {
-                SSLSocketFactory f = t.verify() ? verifying : insecure;
-                client.startTls(socket -> {
-                    try {
-                        return ClientTls.wrapClient(f, socket, t.name(), t.address().getPort(), t.verify());
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+            boolean offered = client.ehlo().has("STARTTLS");
+            boolean upgraded = switch (t.security()) {
+                case TransportSecurity.Plaintext p -> false;
+                case TransportSecurity.Opportunistic o -> offered && upgrade(client, unverified(t))
+                        && reported(t); // RFC 8460 no-policy-found: a TLS session counts as a success
+                case TransportSecurity.Encrypted e -> {
+                    if (!offered) {
+                        throw new HopFailure(SmtpReply.of(451, "4.7.4",
+                                t.name() + " does not offer STARTTLS, which the TLS policy requires"), t.name());
                     }
-                });
+                    yield upgrade(client, unverified(t));
+                }
+                case TransportSecurity.Verified v -> verified(client, t, v, offered);
+                case TransportSecurity.ReportOnly r -> reportOnly(client, t, r.check(), offered);
+                case TransportSecurity.Refused r -> throw new HopFailure(r.reply());
+            };
+            if (upgraded) {
                 client.ehlo();
-            } else if (t.tls() == TlsPolicy.REQUIRED) {
-                // never send in clear what the policy says must be encrypted: defer (and bounce at expiry)
-                throw new HopFailure(SmtpReply.of(451, "4.7.4",
-                        t.name() + " does not offer STARTTLS, which the TLS policy requires"));
             }
             if (t.auth()) {
                 client.authPlain(smarthost.username().get(), smarthost.password().orElse(""), false);
@@ -286,6 +344,104 @@ public final class SmtpDelivery implements DeliveryAgent {
             client.quit();
             throw e;
         }
+    }
+
+    /**
+     * STARTTLS that must succeed with a certificate {@code v.check()} accepts; otherwise this host is not used
+     * and the next one is tried (RFC 8461 section 5, Q-16: never clear text, never the unverified session).
+     */
+    private boolean verified(SmtpClient client, Target t, TransportSecurity.Verified v, boolean offered)
+            throws IOException, SmtpClientException, HopFailure {
+        if (!offered) {
+            report(t, ResultType.STARTTLS_NOT_SUPPORTED, "STARTTLS not offered");
+            throw new HopFailure(v.origin() == TransportSecurity.Origin.CONFIGURED
+                    ? SmtpReply.of(451, "4.7.4", t.name() + " does not offer STARTTLS, which the TLS policy requires")
+                    : tlsFailure(v.origin(), t.name() + " does not offer STARTTLS"), t.name());
+        }
+        try {
+            upgrade(client, socket -> v.check().handshake(socket, t.name(), t.address().getPort()));
+        } catch (IOException e) {
+            CertificateRejectedException rejected = CertificateRejectedException.in(e);
+            if (rejected == null) {
+                throw e; // not the certificate: a network failure, handled like any other
+            }
+            report(t, resultType(rejected), rejected.getMessage());
+            throw new HopFailure(tlsFailure(v.origin(), t.name() + ": certificate refused: "
+                    + oneLine(rejected.getMessage())), t.name());
+        }
+        reports.ifPresent(r -> t.report().ifPresent(r::success));
+        return true;
+    }
+
+    /** MTA-STS testing (RFC 8461 section 5): the check runs and is reported, the session goes on regardless. */
+    private boolean reportOnly(SmtpClient client, Target t, CertificateCheck check, boolean offered)
+            throws IOException, SmtpClientException {
+        if (!offered) {
+            report(t, ResultType.STARTTLS_NOT_SUPPORTED, "STARTTLS not offered");
+            return false;
+        }
+        List<CertificateRejectedException> rejected = new ArrayList<>();
+        upgrade(client, socket -> check.reportingOnly(rejected::add).handshake(socket, t.name(),
+                t.address().getPort()));
+        if (rejected.isEmpty()) {
+            reports.ifPresent(r -> t.report().ifPresent(r::success));
+        } else {
+            report(t, resultType(rejected.getFirst()), rejected.getFirst().getMessage());
+        }
+        return true;
+    }
+
+    /** Opportunistic TLS: any certificate (RFC 7435), SNI still sent. */
+    private Handshake unverified(Target t) {
+        return socket -> ClientTls.wrapClient(insecure, socket, t.name(), t.address().getPort(), false);
+    }
+
+    /** A TLS handshake: a function of the plain socket that returns the TLS one. */
+    private interface Handshake {
+        SSLSocket apply(Socket plain) throws IOException;
+    }
+
+    private static boolean upgrade(SmtpClient client, Handshake handshake) throws IOException, SmtpClientException {
+        client.startTls(socket -> {
+            try {
+                return handshake.apply(socket);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return true;
+    }
+
+    private boolean reported(Target t) {
+        reports.ifPresent(r -> t.report().ifPresent(r::success));
+        return true;
+    }
+
+    private void report(Target t, ResultType type, String detail) {
+        reports.ifPresent(r -> t.report().ifPresent(p -> r.failure(p, type, t.name(),
+                t.address().getAddress().getHostAddress(), detail == null ? null : oneLine(detail))));
+    }
+
+    private static ResultType resultType(CertificateRejectedException e) {
+        return switch (e.reason()) {
+            case HOST_MISMATCH -> ResultType.CERTIFICATE_HOST_MISMATCH;
+            case EXPIRED -> ResultType.CERTIFICATE_EXPIRED;
+            case NOT_TRUSTED -> ResultType.CERTIFICATE_NOT_TRUSTED;
+            case INVALID -> ResultType.VALIDATION_FAILURE;
+        };
+    }
+
+    /**
+     * The reply when authenticated TLS could not be had: MTA-STS defers with 4.7.5 (RFC 8461 section 5: never a
+     * permanent failure from one attempt); REQUIRETLS fails with 5.7.10 (RFC 8689 section 4.2.1: an NDR when no
+     * host is left); a configured policy defers with 4.7.5 too.
+     */
+    private static SmtpReply tlsFailure(TransportSecurity.Origin origin, String text) {
+        return switch (origin) {
+            case REQUIRETLS -> SmtpReply.of(550, "5.7.10", "REQUIRETLS: " + text);
+            case MTA_STS -> SmtpReply.of(451, "4.7.5", text + " (MTA-STS policy)");
+            case CONFIGURED -> SmtpReply.of(451, "4.7.5", text + " (TLS policy)");
+        };
     }
 
     /** The 7-bit form of an 8-bit message, in a temporary file (a 50 MB message must not sit in the heap). */

@@ -15,6 +15,7 @@ import org.xbill.DNS.ARecord;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -93,6 +94,26 @@ public final class MxResolver {
             case Answer.Failure(String reason) -> throw new UnroutableException(new Route.TemporaryFailure(host, reason));
             case Answer.NxDomain _ -> throw new UnroutableException(new Route.NoSuchDomain(host, "no such host"));
             case Answer.NoData _ -> throw new UnroutableException(new Route.NoSuchDomain(host, "the host has no address records"));
+        };
+    }
+
+    /**
+     * The TXT records at {@code prefix.domain} (e.g. {@code _mta-sts} + {@code example.com}), each record's
+     * character-strings joined without separator as RFC 8461 section 3.1 and RFC 8460 section 3 ask; CNAMEs are
+     * followed. The prefix is the caller's fixed underscore label(s), which a host name may not contain.
+     */
+    public TxtAnswer txt(String prefix, String domain) {
+        Name n;
+        try {
+            n = Name.concatenate(Name.fromString(prefix), toName(domain));
+        } catch (TextParseException | org.xbill.DNS.NameTooLongException | IllegalArgumentException e) {
+            return new TxtAnswer.None();
+        }
+        return switch (dns.lookup(n, Type.TXT)) {
+            case Answer.Data(Name _, List<Record> records) -> new TxtAnswer.Found(records.stream()
+                    .map(r -> String.join("", ((TXTRecord) r).getStrings())).toList());
+            case Answer.Failure(String reason) -> new TxtAnswer.Failed(reason);
+            case Answer.NxDomain _, Answer.NoData _ -> new TxtAnswer.None();
         };
     }
 

@@ -39,7 +39,7 @@ final class ReturnedContent {
     enum Form { FULL, HEADERS }
 
     private enum Why {
-        FULL_REQUESTED, HEADERS_REQUESTED, HEADERS_BY_DEFAULT, NOT_A_FAILURE, TOO_LARGE, BINARY
+        FULL_REQUESTED, HEADERS_REQUESTED, HEADERS_BY_DEFAULT, NOT_A_FAILURE, TOO_LARGE, BINARY, REQUIRETLS
     }
 
     private final Form form;
@@ -63,6 +63,9 @@ final class ReturnedContent {
         Why headersBecause;
         if (kind != NotificationKind.FAILURE) {
             headersBecause = Why.NOT_A_FAILURE;
+        } else if (p.requireTls()) {
+            // RFC 8689 section 5: a bounce of a REQUIRETLS message acts as RET=HDRS, whatever RET said.
+            headersBecause = Why.REQUIRETLS;
         } else if (p.ret() == DsnRet.HDRS) {
             headersBecause = Why.HEADERS_REQUESTED;
         } else if (p.ret() == null) {
@@ -132,6 +135,7 @@ final class ReturnedContent {
             case TOO_LARGE -> "The message (" + size + " octets) is larger than the " + cap
                     + " octets returned in full; only its header section is attached.";
             case BINARY -> "The message is binary (BINARYMIME); only its header section is attached.";
+            case REQUIRETLS -> "The message was sent with REQUIRETLS; only its header section is attached.";
         };
     }
 

@@ -369,6 +369,9 @@ public final class FileSpool implements Spool {
         if (p.requireTls()) {
             sb.append("requiretls\n");
         }
+        if (p.tlsOptional()) {
+            sb.append("tlsoptional\n"); // TLS-Required: No (RFC 8689 section 5)
+        }
         if (authUser != null) {
             sb.append("user ").append(Xtext.encode(authUser)).append('\n');
         }
@@ -413,6 +416,7 @@ public final class FileSpool implements Spool {
             BodyType body = null;
             boolean utf8 = false;
             boolean requireTls = false;
+            boolean tlsOptional = false;
             long size = -1;
             DsnRet ret = null;
             String envid = null;
@@ -433,6 +437,7 @@ public final class FileSpool implements Spool {
                     case "envid" -> envid = value;
                     case "auth" -> auth = value;
                     case "requiretls" -> requireTls = true;
+                    case "tlsoptional" -> tlsOptional = true;
                     case "user" -> user = Xtext.decode(value);
                     case "rcpt" -> rcpts.add(recipient(value));
                     default -> {
@@ -440,7 +445,8 @@ public final class FileSpool implements Spool {
                     }
                 }
             }
-            Envelope env = new Envelope(from, new MailParameters(body, utf8, size, ret, envid, auth, requireTls), rcpts);
+            Envelope env = new Envelope(from, new MailParameters(body, utf8, size, ret, envid, auth, requireTls,
+                    tlsOptional && !requireTls), rcpts);
             return new ParsedHeader(env, user, created, length);
         } catch (AddressException | RuntimeException e) {
             throw new IOException("spool file " + id + " has a damaged envelope: " + e.getMessage(), e);

@@ -109,6 +109,9 @@ public final class MessageReport {
         if (p.requireTls()) {
             words.add("REQUIRETLS");
         }
+        if (p.tlsOptional()) {
+            words.add("TLS-Required:No"); // RFC 8689 section 5: the message's own tag, shown as RTLS-02 asks
+        }
         return String.join(" ", words);
     }
 

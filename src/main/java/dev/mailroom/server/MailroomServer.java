@@ -12,6 +12,7 @@ import dev.mailroom.delivery.LocalDelivery;
 import dev.mailroom.delivery.Notifier;
 import dev.mailroom.delivery.Router;
 import dev.mailroom.delivery.Scheduler;
+import dev.mailroom.delivery.SecurityPolicies;
 import dev.mailroom.delivery.SmtpDelivery;
 import dev.mailroom.directory.Argon2Parameters;
 import dev.mailroom.directory.AuthCache;
@@ -49,7 +50,12 @@ import dev.mailroom.submission.SubmissionAuth;
 import dev.mailroom.submission.SubmissionPolicy;
 import dev.mailroom.submission.SubmissionSettings;
 import dev.mailroom.submission.UnqualifiedAddresses;
+import dev.mailroom.sts.MtaSts;
+import dev.mailroom.sts.PolicyCache;
+import dev.mailroom.sts.PolicyFetcher;
+import dev.mailroom.tls.PkixCheck;
 import dev.mailroom.tls.ServerTls;
+import dev.mailroom.tlsrpt.TlsReports;
 import dev.mailroom.tls.TlsConfigException;
 import dev.mailroom.transfer.ClientNames;
 import dev.mailroom.transfer.LocalRecipients;
@@ -65,6 +71,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Assembles one Mailroom process from its configuration: TLS, the users file, the spool, the relay
@@ -75,6 +82,9 @@ public final class MailroomServer implements Closeable {
     private final Map<String, SmtpListener> listeners = new LinkedHashMap<>();
     private Scheduler scheduler;
     private QueueControl control;
+    private Optional<TlsReports> tlsReports = Optional.empty();
+    /** RFC 8461 section 3.3 asks for short timeouts on policy fetches. */
+    private static final java.time.Duration MTA_STS_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private MailroomServer(MailroomConfig config) {
         this.config = config;
@@ -120,8 +130,7 @@ public final class MailroomServer implements Closeable {
 
         dev.mailroom.local.LocalRecipients resolver = localResolver(users);
         MailroomConfig.Dns dns = config.dns();
-        SmtpDelivery smtp = new SmtpDelivery(config.relay(), config.delivery().remote(),
-                new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
+        SmtpDelivery smtp = smtpDelivery(new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
         MailroomConfig.Local local = config.local();
         DeliveryAgent localAgent = switch (local.mode()) {
             case RELAY -> null;
@@ -165,6 +174,28 @@ public final class MailroomServer implements Closeable {
                 scheduler::delete, scheduler::bounce));
         EventLog.info("started", "hostname", config.hostname(), "data_dir", config.dataDir(),
                 "relay", config.relay().host() + ":" + config.relay().port());
+    }
+
+    /**
+     * The SMTP agent with the secure-transport policies: MTA-STS (policies cached under data_dir/mta-sts) and TLS
+     * reports (data_dir/tls-rpt), both on unless [delivery] turns them off.
+     */
+    private SmtpDelivery smtpDelivery(MxResolver mx) throws IOException {
+        MailroomConfig.SecureTransport secure = config.delivery().secure();
+        PkixCheck webPki = PkixCheck.withRoots(secure.trustedCa());
+        Optional<MtaSts> mtaSts = Optional.empty();
+        if (secure.mtaSts()) {
+            mtaSts = Optional.of(new MtaSts(mx, new PolicyFetcher(mx, webPki, secure.mtaStsPort(), MTA_STS_TIMEOUT),
+                    new PolicyCache(config.dataDir().resolve("mta-sts")), Clock.systemUTC()));
+        }
+        if (secure.tlsReports()) {
+            tlsReports = Optional.of(new TlsReports(mx, config.dataDir().resolve("tls-rpt"), config.hostname(),
+                    config.local().postmaster(), Clock.systemUTC()));
+            tlsReports.get().start();
+        }
+        SecurityPolicies policies = new SecurityPolicies(config.delivery().remote(), webPki,
+                PkixCheck.withRoots(config.relay().trustedCa()), mtaSts);
+        return new SmtpDelivery(config.relay(), config.delivery().remote(), mx, policies, tlsReports);
     }
 
     private SubmissionPolicy submissionPolicy(MailroomConfig.Listener spec, SenderRights rights, Spool spool) {
@@ -279,6 +310,7 @@ public final class MailroomServer implements Closeable {
         if (scheduler != null) {
             scheduler.close();
         }
+        tlsReports.ifPresent(TlsReports::close); // the day's counts so far reach the report files
         if (control != null) {
             control.close(); // last: the spool is free only once nothing here touches it any more
         }

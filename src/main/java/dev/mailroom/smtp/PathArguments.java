@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  */
 final class PathArguments {
 
-    /** Which parameters the listener offers, and the size limit. */
-    record Offered(boolean dsn, boolean smtputf8, boolean binarymime, long maxSize) {}
+    /** Which parameters the listener offers, and the size limit; REQUIRETLS only inside TLS (RFC 8689 section 4). */
+    record Offered(boolean dsn, boolean smtputf8, boolean binarymime, boolean requireTls, long maxSize) {}
 
     record Mail(Mailbox reversePath, MailParameters parameters) {}
 
@@ -48,6 +48,7 @@ final class PathArguments {
         String envid = null;
         String auth = null;
         boolean utf8 = false;
+        boolean requireTls = false;
         for (Map.Entry<String, String> parameter : parameters(paramText).entrySet()) {
             String key = parameter.getKey();
             String value = parameter.getValue();
@@ -98,13 +99,22 @@ final class PathArguments {
                     }
                     auth = value;
                 }
+                case "REQUIRETLS" -> {
+                    if (!offered.requireTls()) {
+                        throw unrecognised(key); // RTLS-01: in clear text it is not offered, hence 555
+                    }
+                    if (value != null) {
+                        throw new SmtpException(501, "5.5.4", "REQUIRETLS takes no value"); // RFC 8689 section 4
+                    }
+                    requireTls = true;
+                }
                 default -> throw unrecognised(key);
             }
         }
         if (from != null && !from.isAscii() && !utf8) {
             throw new SmtpException(550, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter");
         }
-        return new Mail(from, new MailParameters(body, utf8, size, ret, envid, auth, false));
+        return new Mail(from, new MailParameters(body, utf8, size, ret, envid, auth, requireTls));
     }
 
     /** @param arg everything after "RCPT" */

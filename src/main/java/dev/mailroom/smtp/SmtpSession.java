@@ -345,6 +345,9 @@ public final class SmtpSession implements SessionInfo, Runnable {
                 lines.add("CHUNKING");
                 lines.add("BINARYMIME");
             }
+            if (tlsDescription != null) {
+                lines.add("REQUIRETLS"); // RFC 8689 section 4: only inside TLS (RTLS-01)
+            }
             List<String> mechanisms = auth == null ? List.of() : auth.mechanisms(this);
             if (!mechanisms.isEmpty() && authUser == null) {
                 lines.add("AUTH " + String.join(" ", mechanisms));
@@ -381,7 +384,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
 
     private PathArguments.Offered offered() {
         return new PathArguments.Offered(settings.dsn() && esmtp, settings.smtputf8() && esmtp,
-                settings.chunking() && esmtp, settings.maxMessageSize());
+                settings.chunking() && esmtp, esmtp && tlsDescription != null, settings.maxMessageSize());
     }
 
     private void rcpt(String arg) throws IOException, SmtpException {

@@ -8,14 +8,14 @@ import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
 import dev.mailroom.queue.Spool;
-import dev.mailroom.queue.SpoolWriter;
+import dev.mailroom.queue.SpoolOpener;
 import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SessionInfo;
 import dev.mailroom.smtp.SmtpException;
 import dev.mailroom.smtp.StorageFailure;
-import java.io.IOException;
 import java.util.ArrayList;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 
@@ -114,13 +114,16 @@ public final class SubmissionPolicy implements MailPolicy {
 
     @Override
     public MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException {
-        SpoolWriter writer;
+        // TLS-Required: No in the header section tags the envelope (RFC 8689 section 5): the receiver may create
+        // the spool file again, tagged, once it has seen the header; the fix-ups take the final queue id.
+        SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
+                envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
         try {
-            writer = spool.create(envelope, session.authenticatedUser());
+            return new SubmissionReceiver(opener,
+                    queueId -> new SubmissionFixups(settings, rights, qualification, session, envelope, queueId),
+                    settings.maxHeaderSection());
         } catch (IOException e) {
             throw StorageFailure.of(e);
         }
-        SubmissionFixups fixups = new SubmissionFixups(settings, rights, qualification, session, envelope, writer.id());
-        return new SubmissionReceiver(writer, fixups, settings.maxHeaderSection());
     }
 }

@@ -1,5 +1,7 @@
 package dev.mailroom.submission;
 
+import dev.mailroom.message.TlsRequiredField;
+import dev.mailroom.queue.SpoolOpener;
 import dev.mailroom.queue.SpoolWriter;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SmtpException;
@@ -8,18 +10,22 @@ import dev.mailroom.smtp.StorageFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.function.Function;
 
 /**
  * Takes a submitted message in one pass: the header section is held in memory (bounded) until the empty
  * line that ends it, then checked and completed by {@link SubmissionFixups}, written to the spool, and
- * the body streams straight after it. A 50 MB body never sits in the heap.
+ * the body streams straight after it. A 50 MB body never sits in the heap. The spool file is created at once, so
+ * that a storage failure is reported before 354; when the header section says {@code TLS-Required: No}, that
+ * still empty file is swapped for one whose envelope carries the tag (RFC 8689 section 5).
  *
  * <p>A rejection found in the header is remembered and given after the final dot (RFC 5321 has no way to
  * refuse in the middle of DATA); the rest of the content is then dropped.
  */
 final class SubmissionReceiver implements MessageReceiver {
-    private final SpoolWriter writer;
-    private final SubmissionFixups fixups;
+    private final SpoolOpener opener;
+    private final Function<String, SubmissionFixups> fixupsFor;
+    private SpoolWriter writer;
     private final int maxHeaderSection;
     private final ByteArrayOutputStream header = new ByteArrayOutputStream(4096);
     private final OutputStream content = new Splitter();
@@ -28,9 +34,15 @@ final class SubmissionReceiver implements MessageReceiver {
     private SmtpException rejection;
     private IOException storageError; // the first failed write into the spool: never commit after one
 
-    SubmissionReceiver(SpoolWriter writer, SubmissionFixups fixups, int maxHeaderSection) {
-        this.writer = writer;
-        this.fixups = fixups;
+    /**
+     * @param fixupsFor the fix-ups for the queue id of the spool file
+     * @throws IOException the spool file cannot be created
+     */
+    SubmissionReceiver(SpoolOpener opener, Function<String, SubmissionFixups> fixupsFor, int maxHeaderSection)
+            throws IOException {
+        this.opener = opener;
+        this.fixupsFor = fixupsFor;
+        this.writer = opener.open(false);
         this.maxHeaderSection = maxHeaderSection;
     }
 
@@ -103,8 +115,12 @@ final class SubmissionReceiver implements MessageReceiver {
     private void startBody(byte[] headerSection, boolean separator, byte[] rest, int from, int to) throws IOException {
         inBody = true;
         header.reset();
+        if (TlsRequiredField.saysNo(headerSection, headerSection.length)) {
+            writer.abort();
+            writer = opener.open(true);
+        }
         try {
-            byte[] fixed = fixups.apply(headerSection);
+            byte[] fixed = fixupsFor.apply(writer.id()).apply(headerSection);
             OutputStream out = writer.content();
             out.write(fixed);
             if (separator) {
@@ -149,10 +165,10 @@ final class SubmissionReceiver implements MessageReceiver {
             }
             writer.commit();
         } catch (IOException e) {
-            writer.abort();
+            abort();
             throw StorageFailure.of(e);
         } catch (SmtpException | RuntimeException e) {
-            writer.abort();
+            abort();
             throw e;
         }
         return SmtpReply.of(250, "2.0.0", "OK queued as " + writer.id());

@@ -34,17 +34,41 @@ public final class ClientTls {
      */
     public static SSLSocketFactory verifying(Optional<Path> extraTrustedCaPem) {
         try {
-            TrustManager[] trust = null; // null: the JDK's default trust store
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {pkixTrustManager(extraTrustedCaPem)}, null);
+            return ctx.getSocketFactory();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build TLS client context: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The JDK's PKIX trust manager over the system trust store plus, optionally, the CA certificates in a PEM file.
+     * It checks the host name too when the socket's parameters name an endpoint identification algorithm.
+     *
+     * @throws IllegalArgumentException wrapping a {@link TlsConfigException} ("file: reason") if the extra PEM
+     *                                  file cannot be used
+     */
+    public static X509ExtendedTrustManager pkixTrustManager(Optional<Path> extraTrustedCaPem) {
+        try {
+            TrustManager[] trust;
             if (extraTrustedCaPem.isPresent()) {
                 trust = withExtraCas(extraTrustedCaPem.get());
+            } else {
+                TrustManagerFactory system = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                system.init((KeyStore) null);
+                trust = system.getTrustManagers();
             }
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, trust, null);
-            return ctx.getSocketFactory();
+            for (TrustManager tm : trust) {
+                if (tm instanceof X509ExtendedTrustManager x) {
+                    return x;
+                }
+            }
+            throw new IllegalStateException("the JDK offers no X509ExtendedTrustManager");
         } catch (TlsConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot build TLS client context: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot build TLS trust manager: " + e.getMessage(), e);
         }
     }
 

@@ -5,7 +5,7 @@ import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
 import dev.mailroom.queue.Spool;
-import dev.mailroom.queue.SpoolWriter;
+import dev.mailroom.queue.SpoolOpener;
 import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SessionInfo;
@@ -14,6 +14,7 @@ import dev.mailroom.smtp.StorageFailure;
 import java.io.IOException;
 import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The MTA's rules (RFC 5321) for a transfer listener, port 25: anyone may send, without AUTH, but only to
@@ -127,22 +128,18 @@ public final class TransferPolicy implements MailPolicy {
 
     @Override
     public MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException {
-        SpoolWriter writer;
+        Optional<String> clientName = clientNames.verifiedName(session.client().getAddress());
+        ZonedDateTime arrival = ZonedDateTime.now();
+        // TLS-Required: No in the header section tags the envelope (RFC 8689 section 5): the receiver may create
+        // the spool file again, tagged, once it has seen the header.
+        SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
+                envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
         try {
-            writer = spool.create(envelope, session.authenticatedUser());
+            return new TransferReceiver(opener,
+                    queueId -> ReceivedField.of(session, clientName, envelope, settings.hostname(), queueId, arrival),
+                    settings.maxReceivedHeaders());
         } catch (IOException e) {
             throw StorageFailure.of(e);
-        }
-        try {
-            byte[] received = ReceivedField.of(session, clientNames.verifiedName(session.client().getAddress()),
-                    envelope, settings.hostname(), writer.id(), ZonedDateTime.now());
-            return new TransferReceiver(writer, received, settings.maxReceivedHeaders());
-        } catch (IOException e) {
-            writer.abort();
-            throw StorageFailure.of(e);
-        } catch (RuntimeException e) {
-            writer.abort();
-            throw e;
         }
     }
 }

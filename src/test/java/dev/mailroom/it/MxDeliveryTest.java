@@ -214,7 +214,7 @@ class MxDeliveryTest {
 
     @Test
     void startTlsIsUsedWhenOfferedAndRequiredTlsVerifiesTheMxName() throws Exception {
-        // mx1.remote.test has a certificate for its name, from a CA (itself) that [relay] trusted_ca names.
+        // mx1.remote.test has a certificate for its name, from a CA (itself) that [delivery] trusted_ca names.
         var mxTls = dev.mailroom.tls.ServerTls.selfSigned(dir.resolve("mx-tls"), "mx1.remote.test");
         SinkServer mx1 = sinkOn("127.0.0.2", Behaviour.ACCEPT_ALL, SinkSettings.defaults().withStartTls(mxTls.context()));
         SinkServer plain = sinkOn("127.0.0.4"); // implicit.test: no STARTTLS at all
@@ -223,6 +223,7 @@ class MxDeliveryTest {
                 [delivery]
                 remote = "mx"
                 mx_port = %d
+                trusted_ca = "mx-tls/cert.pem"
                 [delivery.tls_policy]
                 "remote.test" = "required"
                 "implicit.test" = "required"
@@ -230,7 +231,7 @@ class MxDeliveryTest {
                 [dns]
                 resolvers = ["127.0.0.1:%d"]
                 timeout_millis = 1000
-                """.formatted(mxPort, dns.port()), "trusted_ca = \"mx-tls/cert.pem\"\n");
+                """.formatted(mxPort, dns.port()));
         String verified = Wire.marker();
         submit(verified, "x@remote.test");
         assertThat(awaitOne(mx1, verified).tls()).isTrue();

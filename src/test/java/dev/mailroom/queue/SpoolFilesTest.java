@@ -54,6 +54,20 @@ class SpoolFilesTest {
     }
 
     @Test
+    void RTLS_02_theTlsRequiredTagAndRequireTlsSurviveTheRoundTrip() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        for (MailParameters p : List.of(MailParameters.NONE.withTlsOptional(),
+                new MailParameters(null, false, -1, null, null, null, true))) {
+            Envelope env = new Envelope(null, p, List.of(Recipient.of(new Mailbox("a", "b.example"))));
+            SpoolWriter w = spool.create(env, null);
+            w.commit();
+            assertThat(spool.read(w.id()).envelope()).isEqualTo(env);
+            assertThat(Files.readString(dir.resolve("queue").resolve(w.id())))
+                    .contains(p.requireTls() ? "\nrequiretls\n" : "\ntlsoptional\n");
+        }
+    }
+
+    @Test
     void theNullSenderSurvivesTheRoundTrip() throws Exception {
         FileSpool spool = FileSpool.recover(dir);
         Envelope env = new Envelope(null, MailParameters.NONE, List.of(Recipient.of(new Mailbox("a", "b.example"))));

@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** MAIL FROM / RCPT TO arguments and ESMTP parameters (RFC 5321 4.1.2, 1870, 6152, 3030, 3461, 4954 5, 6531). */
 class PathArgumentsTest {
 
-    private static final PathArguments.Offered ALL = new PathArguments.Offered(true, true, true, 70_000);
-    private static final PathArguments.Offered NONE = new PathArguments.Offered(false, false, false, 70_000);
+    private static final PathArguments.Offered ALL = new PathArguments.Offered(true, true, true, true, 70_000);
+    private static final PathArguments.Offered NONE = new PathArguments.Offered(false, false, false, false, 70_000);
 
     private static MailParameters mail(String arg) throws SmtpException {
         return PathArguments.parseMail(arg, ALL).parameters();
@@ -74,8 +74,16 @@ class PathArgumentsTest {
         assertMailRejected(arg, ALL, 555, "5.5.4");
     }
 
+    @Test
+    void RTLS_01_requireTlsIsKeptWhereOfferedAndTakesNoValue() throws SmtpException {
+        assertThat(mail(" FROM:<a@x.example> REQUIRETLS").requireTls()).isTrue();
+        assertThat(mail(" FROM:<a@x.example>").requireTls()).isFalse();
+        assertMailRejected(" FROM:<a@x.example> REQUIRETLS=YES", ALL, 501, "5.5.4");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {" FROM:<a@x.example> RET=FULL", " FROM:<a@x.example> ENVID=x", " FROM:<a@x.example> SMTPUTF8"})
+    @ValueSource(strings = {" FROM:<a@x.example> RET=FULL", " FROM:<a@x.example> ENVID=x", " FROM:<a@x.example> SMTPUTF8",
+            " FROM:<a@x.example> REQUIRETLS"})
     void SMTP_22_unadvertisedMailParameterIs555(String arg) {
         assertMailRejected(arg, NONE, 555, "5.5.4");
     }
@@ -117,7 +125,7 @@ class PathArgumentsTest {
         assertMailRejected(" FROM:<a@x.example> SIZE=" + "9".repeat(20), ALL, 552, "5.3.4"); // beyond a long
         // a limit of 0 means none (RFC 1870 section 4)
         assertThat(PathArguments.parseMail(" FROM:<a@x.example> SIZE=999999999999",
-                new PathArguments.Offered(true, true, true, 0)).parameters().declaredSize()).isEqualTo(999_999_999_999L);
+                new PathArguments.Offered(true, true, true, true, 0)).parameters().declaredSize()).isEqualTo(999_999_999_999L);
     }
 
     @Test
@@ -129,7 +137,7 @@ class PathArgumentsTest {
         assertMailRejected(" FROM:<a@x.example> BODY", ALL, 501, "5.5.4");
         assertMailRejected(" FROM:<a@x.example> BODY=7BIT BODY=8BITMIME", ALL, 501, "5.5.4");
         // CHUNK-05: BINARYMIME only where CHUNKING is offered
-        assertMailRejected(" FROM:<a@x.example> BODY=BINARYMIME", new PathArguments.Offered(true, true, false, 0), 501, "5.5.4");
+        assertMailRejected(" FROM:<a@x.example> BODY=BINARYMIME", new PathArguments.Offered(true, true, false, true, 0), 501, "5.5.4");
     }
 
     @Test

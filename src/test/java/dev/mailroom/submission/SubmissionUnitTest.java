@@ -125,9 +125,9 @@ class SubmissionUnitTest {
     }
 
     @Test
-    void SMTP_30_diskFullWhileStreamingIs452_431AndNothingCommitted() {
+    void SMTP_30_diskFullWhileStreamingIs452_431AndNothingCommitted() throws IOException {
         FailingWriter w = new FailingWriter("No space left on device", 300);
-        SubmissionReceiver r = new SubmissionReceiver(w, fixups(w.id()), 65536);
+        SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), 65536);
         byte[] msg = ("From: alice@example.com\r\n\r\n" + "body line\r\n".repeat(100)).getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> r.content().write(msg, 0, msg.length)).isInstanceOf(IOException.class);
         // even if the caller goes on to finish, the partial message must not be committed
@@ -140,9 +140,9 @@ class SubmissionUnitTest {
     }
 
     @Test
-    void SMTP_30_ioErrorOnHeaderOnlyMessageIs451_430AndNothingCommitted() {
+    void SMTP_30_ioErrorOnHeaderOnlyMessageIs451_430AndNothingCommitted() throws IOException {
         FailingWriter w = new FailingWriter("Input/output error", 0);
-        SubmissionReceiver r = new SubmissionReceiver(w, fixups(w.id()), 65536);
+        SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), 65536);
         byte[] msg = "From: alice@example.com\r\nSubject: x\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> {
             r.content().write(msg, 0, msg.length);
