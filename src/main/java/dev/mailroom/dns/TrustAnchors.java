@@ -61,7 +61,8 @@ public final class TrustAnchors {
     /** Master-file text holding at least one DS or DNSKEY record; other record types are errors, not ignored. */
     public static TrustAnchors parse(String masterText) throws InvalidTrustAnchorsException {
         List<Record> parsed = new ArrayList<>();
-        try (Master master = new Master(new ByteArrayInputStream(masterText.getBytes(StandardCharsets.UTF_8)), Name.root)) {
+        // TTL 0 where a line gives none: an anchor is configuration, not a cached answer (dnsjava reads it so too)
+        try (Master master = new Master(new ByteArrayInputStream(masterText.getBytes(StandardCharsets.UTF_8)), Name.root, 0)) {
             for (Record r = master.nextRecord(); r != null; r = master.nextRecord()) {
                 if (r.getType() != Type.DS && r.getType() != Type.DNSKEY) {
                     // dnsjava would skip it silently; a typo'd anchor file must not validate nothing by surprise
