@@ -1,5 +1,6 @@
 package dev.mailroom.dane;
 
+import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -102,7 +103,7 @@ public record TlsaRecord(int usage, int selector, int matchingType, byte[] data)
             // The SPKI exactly as the certificate encodes it, not as the JDK would re-encode the key.
             selected = selector == SELECTOR_CERT ? cert.getEncoded()
                     : Certificate.getInstance(cert.getEncoded()).getSubjectPublicKeyInfo().getEncoded();
-        } catch (CertificateEncodingException | java.io.IOException | IllegalArgumentException e) {
+        } catch (CertificateEncodingException | IOException | IllegalArgumentException e) {
             return false; // a certificate that cannot be encoded matches nothing
         }
         byte[] computed = switch (matchingType) {

@@ -46,6 +46,8 @@ final class DnsLookup {
      * are cached): it gets this many timeouts in all.
      */
     static final int VALIDATION_ROUNDS = 4;
+    /** The longest validator reason quoted in a failure. */
+    private static final int MAX_REASON = 160;
 
     private final List<Server> servers;
     private final List<Server> validators;
@@ -180,11 +182,15 @@ final class DnsLookup {
         return new Validated(new Answer.Failure(what + ": " + Rcode.string(rcode)), DnssecStatus.INDETERMINATE);
     }
 
-    /** dnsjava's validator puts its reason into a TXT record of a private class in the additional section. */
+    /**
+     * dnsjava's validator puts its reason into a TXT record of a private class in the additional section. It may
+     * quote whole RRsets with their signatures; the reason ends up in a reply text, so it is cut short.
+     */
     private static String validationReason(Message response) {
         for (Record r : response.getSection(Section.ADDITIONAL)) {
             if (r instanceof TXTRecord txt && r.getDClass() == ValidatingResolver.VALIDATION_REASON_QCLASS) {
-                return String.join("", txt.getStrings());
+                String reason = String.join("", txt.getStrings());
+                return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON) + "...";
             }
         }
         return "no reason given";

@@ -14,6 +14,7 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TextParseException;
@@ -106,7 +107,7 @@ public final class MxResolver {
         Name name;
         try {
             name = Name.concatenate(Name.fromString("_" + port + "._tcp"), toName(host));
-        } catch (TextParseException | IllegalArgumentException | org.xbill.DNS.NameTooLongException e) {
+        } catch (TextParseException | IllegalArgumentException | NameTooLongException e) {
             throw new IllegalArgumentException("not a host name: " + host, e);
         }
         DnsLookup.Validated tlsa = dns.lookupValidated(name, Type.TLSA);
