@@ -7,6 +7,7 @@ import dev.mailroom.address.PathParser;
 import dev.mailroom.delivery.Destination;
 import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
+import dev.mailroom.dns.TrustAnchors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ public final class ConfigLoader {
         RelaySettings relay = relay(top.section("relay"), hostname, base);
         MailroomConfig.Transfer transfer = transfer(top.section("transfer"), local);
         MailroomConfig.Delivery delivery = delivery(top.section("delivery"), hostname, base);
-        MailroomConfig.Dns dns = dns(top.section("dns"));
+        MailroomConfig.Dns dns = dns(top.section("dns"), base);
         MailroomConfig.Local localDelivery = local(top.section("local"), base, dataDir, defaultDomain);
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
@@ -386,15 +387,39 @@ public final class ConfigLoader {
         }
     }
 
-    private MailroomConfig.Dns dns(Section s) throws ConfigException {
+    private MailroomConfig.Dns dns(Section s, Path base) throws ConfigException {
         List<InetSocketAddress> resolvers = new ArrayList<>();
         for (String r : s.strings("resolvers", List.of())) {
             resolvers.add(hostPort(s.prefix + "resolvers", r, 53));
         }
         Duration timeout = Duration.ofMillis(s.longInt("timeout_millis", 5000, 100, 60000));
         int retries = (int) s.longInt("retries", 1, 0, 10);
+        Optional<TrustAnchors> dnssec = dnssec(s, base);
         s.done();
-        return new MailroomConfig.Dns(List.copyOf(resolvers), timeout, retries);
+        return new MailroomConfig.Dns(List.copyOf(resolvers), timeout, retries, dnssec);
+    }
+
+    /**
+     * {@code dnssec} and {@code trust_anchors}: validation from the root zone's keys built in, or from the DS/DNSKEY
+     * records of a file (a private tree), read now so that a bad file stops the start.
+     */
+    private Optional<TrustAnchors> dnssec(Section s, Path base) throws ConfigException {
+        boolean dnssec = s.bool("dnssec", false);
+        Optional<Path> file = s.optionalPath("trust_anchors", base);
+        if (!dnssec) {
+            if (file.isPresent()) {
+                throw error(s.prefix + "trust_anchors", "trust anchors are only used with dnssec = true");
+            }
+            return Optional.empty();
+        }
+        if (file.isEmpty()) {
+            return Optional.of(TrustAnchors.rootZone());
+        }
+        try {
+            return Optional.of(TrustAnchors.read(file.get()));
+        } catch (TrustAnchors.InvalidTrustAnchorsException e) {
+            throw error(s.prefix + "trust_anchors", file.get() + ": " + e.getMessage());
+        }
     }
 
     /** "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:53": numeric only, so no DNS is needed to find DNS. */

@@ -6,6 +6,7 @@ import dev.mailroom.address.PathParser;
 import dev.mailroom.delivery.Destination;
 import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
+import dev.mailroom.dns.TrustAnchors;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -148,8 +149,14 @@ public record MailroomConfig(
 
     public enum LocalMode { RELAY, MAILDIR, LMTP }
 
-    /** The resolvers for MX lookups; empty: those of /etc/resolv.conf. */
-    public record Dns(List<InetSocketAddress> resolvers, Duration timeout, int retries) {}
+    /**
+     * The resolvers for MX lookups; empty: those of /etc/resolv.conf.
+     *
+     * @param dnssec the trust anchors to validate every answer from (RFC 4035 section 5), which also turns DANE
+     *               on (RFC 7672); empty: no validation
+     */
+    public record Dns(List<InetSocketAddress> resolvers, Duration timeout, int retries,
+                      Optional<TrustAnchors> dnssec) {}
 
     /** Submission policy shared by the listeners. */
     public record Policy(String unqualified, boolean receivedClientIp, boolean receivedUser,

@@ -14,8 +14,10 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -25,6 +27,10 @@ import org.xbill.DNS.Type;
  *
  * <p>Thread-safe and blocking: call it from the delivery worker's (virtual) thread. Nothing is cached; every call
  * asks the resolvers.
+ *
+ * <p>Built with {@link TrustAnchors}, it validates every answer with DNSSEC: a bogus answer is never used (RFC 7672
+ * section 2.1.1: a bogus MX RRset defers the domain, bogus host addresses skip the host), and each
+ * {@link TargetHost#secure()} says whether DANE applies to the host ({@link #tlsa}).
  */
 public final class MxResolver {
     private static final Pattern LDH_DOMAIN = Pattern.compile("[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*");
@@ -39,6 +45,19 @@ public final class MxResolver {
      */
     public MxResolver(List<InetSocketAddress> servers, Duration timeout, int retries) {
         this.dns = new DnsLookup(servers, timeout, retries);
+    }
+
+    /**
+     * A resolver that validates every answer with DNSSEC (RFC 4035 section 5) from these trust anchors; the servers
+     * must pass DNSSEC records through (any recursive resolver that understands EDNS0 and the DO bit does).
+     */
+    public MxResolver(List<InetSocketAddress> servers, Duration timeout, int retries, TrustAnchors trustAnchors) {
+        this.dns = new DnsLookup(servers, timeout, retries, Optional.of(trustAnchors));
+    }
+
+    /** Whether answers are validated with DNSSEC. */
+    public boolean validating() {
+        return dns.validating();
     }
 
     /**
@@ -63,11 +82,42 @@ public final class MxResolver {
         } catch (TextParseException | IllegalArgumentException e) {
             return new Route.NoSuchDomain(domain, "not a valid domain name");
         }
-        return switch (dns.lookup(name, Type.MX)) {
+        DnsLookup.Validated mx = dns.lookupValidated(name, Type.MX);
+        // RFC 7672 section 2.2.1: DANE applies only to the hosts of a secure MX RRset (or a secure proof of none).
+        boolean mxSecure = mx.status() == DnssecStatus.SECURE;
+        return switch (mx.answer()) {
             case Answer.Failure(String reason) -> new Route.TemporaryFailure(domain, reason);
             case Answer.NxDomain _ -> new Route.NoSuchDomain(domain, "no such domain");
-            case Answer.NoData _ -> implicitMx(domain, name);
-            case Answer.Data(Name _, List<Record> records) -> mxHosts(domain, records.stream().map(MXRecord.class::cast).toList());
+            case Answer.NoData _ -> implicitMx(domain, name, mxSecure);
+            case Answer.Data(Name _, List<Record> records) ->
+                    mxHosts(domain, records.stream().map(MXRecord.class::cast).toList(), mxSecure);
+        };
+    }
+
+    /**
+     * The TLSA records of a service, {@code _port._tcp.host} (RFC 6698 section 3, RFC 7672 section 2.2.3), following
+     * CNAMEs; secure only when every link validated. Without DNSSEC validation nothing is ever secure.
+     *
+     * @param host a DNS host name such as {@link TargetHost#name()}; not an address literal
+     * @throws IllegalArgumentException when {@code host} is not a domain name
+     */
+    public TlsaAnswer tlsa(String host, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("not a port: " + port);
+        }
+        Name name;
+        try {
+            name = Name.concatenate(Name.fromString("_" + port + "._tcp"), toName(host));
+        } catch (TextParseException | IllegalArgumentException | NameTooLongException e) {
+            throw new IllegalArgumentException("not a host name: " + host, e);
+        }
+        DnsLookup.Validated tlsa = dns.lookupValidated(name, Type.TLSA);
+        boolean secure = tlsa.status() == DnssecStatus.SECURE;
+        return switch (tlsa.answer()) {
+            case Answer.Data(Name _, List<Record> records) ->
+                    new TlsaAnswer.Records(records.stream().map(TLSARecord.class::cast).toList(), secure);
+            case Answer.NoData _, Answer.NxDomain _ -> new TlsaAnswer.NoRecords(secure);
+            case Answer.Failure(String reason) -> new TlsaAnswer.Failed(tlsa.status(), reason);
         };
     }
 
@@ -118,17 +168,22 @@ public final class MxResolver {
     }
 
     /** RFC 5321 section 5.1: no MX records, so the domain's own A/AAAA records act as one MX of preference 0. */
-    private Route implicitMx(String domain, Name name) {
-        return switch (dns.addresses(name)) {
+    private Route implicitMx(String domain, Name name, boolean mxSecure) {
+        DnsLookup.Validated addresses = dns.addressesValidated(name);
+        if (mxSecure && unusable(addresses.status())) {
+            return new Route.TemporaryFailure(domain, failureReason(name, addresses));
+        }
+        boolean secure = mxSecure && addresses.status() == DnssecStatus.SECURE;
+        return switch (addresses.answer()) {
             case Answer.Data(Name _, List<Record> records) ->
-                    new Route.Hosts(List.of(new TargetHost(name.toString(true), 0, toAddresses(records), true)));
+                    new Route.Hosts(List.of(new TargetHost(name.toString(true), 0, toAddresses(records), true, secure)));
             case Answer.Failure(String reason) -> new Route.TemporaryFailure(domain, reason);
             case Answer.NxDomain _ -> new Route.NoSuchDomain(domain, "no such domain");
             case Answer.NoData _ -> new Route.NoSuchDomain(domain, "the domain has neither MX nor address records");
         };
     }
 
-    private Route mxHosts(String domain, List<MXRecord> mx) {
+    private Route mxHosts(String domain, List<MXRecord> mx, boolean mxSecure) {
         if (MxRecords.isNullMx(mx)) {
             return new Route.NullMx(domain); // RFC 7505 section 3: no delivery attempt at all
         }
@@ -142,9 +197,17 @@ public final class MxResolver {
         List<String> problems = new ArrayList<>();
         for (MXRecord r : MxRecords.inDeliveryOrder(usable, MXRecord::getPriority, ThreadLocalRandom.current())) {
             String host = r.getTarget().toString(true);
-            switch (dns.addresses(r.getTarget())) {
+            DnsLookup.Validated addresses = dns.addressesValidated(r.getTarget());
+            if (mxSecure && unusable(addresses.status())) {
+                // RFC 7672 section 2.2.1: a DANE host whose addresses cannot be trusted is skipped, never used
+                // without DANE; the host's TLSA records might have been what the attacker wanted gone.
+                problems.add(failureReason(r.getTarget(), addresses));
+                continue;
+            }
+            boolean secure = mxSecure && addresses.status() == DnssecStatus.SECURE;
+            switch (addresses.answer()) {
                 case Answer.Data(Name _, List<Record> records) ->
-                        hosts.add(new TargetHost(host, r.getPriority(), toAddresses(records), false));
+                        hosts.add(new TargetHost(host, r.getPriority(), toAddresses(records), false, secure));
                 case Answer.Failure(String reason) -> problems.add(reason);
                 case Answer.NxDomain _ -> problems.add(host + " does not exist");
                 case Answer.NoData _ -> problems.add(host + " has no address records");
@@ -155,6 +218,19 @@ public final class MxResolver {
             return new Route.TemporaryFailure(domain, "no MX host has an address (" + String.join("; ", problems) + ")");
         }
         return new Route.Hosts(hosts);
+    }
+
+    /** A bogus answer is never used; an indeterminate one is not trusted where DNSSEC was expected. */
+    private static boolean unusable(DnssecStatus status) {
+        return status == DnssecStatus.BOGUS || status == DnssecStatus.INDETERMINATE;
+    }
+
+    private static String failureReason(Name host, DnsLookup.Validated addresses) {
+        if (addresses.answer() instanceof Answer.Failure(String reason)) {
+            return reason;
+        }
+        String what = addresses.status() == DnssecStatus.BOGUS ? "failed DNSSEC validation (bogus)" : "could not be resolved";
+        return "the address records of " + host.toString(true) + " " + what;
     }
 
     private static List<InetAddress> toAddresses(List<Record> records) {

@@ -130,7 +130,11 @@ public final class MailroomServer implements Closeable {
 
         dev.mailroom.local.LocalRecipients resolver = localResolver(users);
         MailroomConfig.Dns dns = config.dns();
-        SmtpDelivery smtp = smtpDelivery(new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
+        // With [dns] dnssec, every MX answer is validated: bogus data is never used (RFC 7672 section 2.1.1).
+        MxResolver mx = dns.dnssec()
+                .map(anchors -> new MxResolver(dns.resolvers(), dns.timeout(), dns.retries(), anchors))
+                .orElseGet(() -> new MxResolver(dns.resolvers(), dns.timeout(), dns.retries()));
+        SmtpDelivery smtp = smtpDelivery(mx);
         MailroomConfig.Local local = config.local();
         DeliveryAgent localAgent = switch (local.mode()) {
             case RELAY -> null;

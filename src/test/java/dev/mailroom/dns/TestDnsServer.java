@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Message;
@@ -74,6 +75,13 @@ import org.xbill.DNS.Type;
  * answers over UDP with TC set and no records and gives the full answer over TCP, {@link #dropTcp} never answers
  * over TCP (with {@code truncate}: a truncated answer whose TCP retry fails).
  *
+ * <p>DNSSEC: {@link #signedZone} makes a zone with generated keys whose answers carry RRSIG and NSEC records when
+ * the query sets the DO bit ({@link DnssecAnswers} says how such queries are answered, following CNAMEs and proving
+ * denials as a recursive resolver passing on signed answers does); {@link TestZone#trustAnchor()} is the text a
+ * validator's trust anchor file holds, and {@link TestZone} breaks signatures on request. {@link #unsignedZone}
+ * makes an unsigned zone, under a signed parent an insecure delegation. Queries without DO are answered as above,
+ * without DNSSEC records.
+ *
  * <p>{@link #queries()} lists every query received, in order, with its transport, so a test can check retries and
  * the fall-back to TCP. Records and faults may be changed while the server runs. Each test starts its own server
  * (it binds an ephemeral port), so tests can run in parallel.
@@ -99,6 +107,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final Set<Name> dropped = ConcurrentHashMap.newKeySet();
     private final Set<Name> truncated = ConcurrentHashMap.newKeySet();
     private final Set<Name> droppedOverTcp = ConcurrentHashMap.newKeySet();
+    private final Map<Name, TestZone> zones = new ConcurrentHashMap<>();
     private final List<Query> queries = new CopyOnWriteArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -151,6 +160,34 @@ public final class TestDnsServer implements AutoCloseable {
             }
         }
         return this;
+    }
+
+    /**
+     * Declares a DNSSEC-signed zone at {@code apex} with new keys: its SOA (unless the test adds one) and DNSKEY
+     * records are added, and answers to DO queries for names in it are signed. A signed parent zone publishes its DS.
+     */
+    public TestZone signedZone(String apex) {
+        return declare(TestZone.signed(name(apex)));
+    }
+
+    /**
+     * Declares an unsigned zone at {@code apex}: its SOA (unless the test adds one) is added, and under a signed
+     * parent it is a delegation without DS, which validators prove insecure (RFC 4035 section 5.2).
+     */
+    public TestZone unsignedZone(String apex) {
+        return declare(TestZone.unsigned(name(apex)));
+    }
+
+    private TestZone declare(TestZone zone) {
+        List<Record> atApex = records.computeIfAbsent(zone.apex(), n -> new CopyOnWriteArrayList<>());
+        if (atApex.stream().noneMatch(r -> r.getType() == Type.SOA)) {
+            atApex.add(zone.defaultSoa());
+        }
+        if (zone.signed()) {
+            atApex.addAll(List.of(zone.dnskeys()));
+        }
+        zones.put(zone.apex(), zone);
+        return zone;
     }
 
     /** Removes every record of {@code name} (all types). */
@@ -348,7 +385,9 @@ public final class TestDnsServer implements AutoCloseable {
         }
         response.addRecord(question, Section.QUESTION);
         if (query.getOPT() != null) {
-            response.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0), Section.ADDITIONAL); // RFC 6891 section 6.1.1
+            // RFC 6891 section 6.1.1; the DO bit is copied into the response (RFC 3225 section 3)
+            response.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0, wantsDnssec(query) ? ExtendedFlags.DO : 0),
+                    Section.ADDITIONAL);
         }
         Name name = question.getName();
         int type = question.getType();
@@ -359,6 +398,10 @@ public final class TestDnsServer implements AutoCloseable {
         }
         if (!overTcp && truncated.contains(name)) {
             response.getHeader().setFlag(Flags.TC);
+            return response;
+        }
+        if (wantsDnssec(query)) {
+            new DnssecAnswers(records, zones.values()).answer(response, name, type);
             return response;
         }
         List<Record> atName = records.getOrDefault(name, List.of());
@@ -376,6 +419,12 @@ public final class TestDnsServer implements AutoCloseable {
             response.addRecord(r, Section.ANSWER);
         }
         return response;
+    }
+
+    /** The DO bit (RFC 3225): the client wants RRSIG and NSEC records. */
+    private static boolean wantsDnssec(Message query) {
+        OPTRecord opt = query.getOPT();
+        return opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0;
     }
 
     private boolean hasDescendant(Name name) {
