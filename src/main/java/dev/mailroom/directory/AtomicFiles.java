@@ -12,7 +12,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Crash-safe whole-file replacement: readers see the old file or the new one, never a torn mix. */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     private AtomicFiles() {
     }
@@ -22,7 +22,7 @@ final class AtomicFiles {
      * fsync it, rename it over the target, then fsync the directory so the rename itself survives a crash.
      * The file is created 0600: it holds password hashes.
      */
-    static void replace(Path target, byte[] content) throws IOException {
+    public static void replace(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", ownerOnly());
         try {
