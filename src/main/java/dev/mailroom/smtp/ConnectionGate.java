@@ -77,6 +77,11 @@ public final class ConnectionGate {
         return verdicts.get(verdict).sum();
     }
 
+    /** How many client addresses the rate table holds now. */
+    int trackedClients() {
+        return rates.size();
+    }
+
     /** Forgets the addresses that made no connection within the last minute. */
     void sweep() {
         long now = clock.getAsLong();
