@@ -19,6 +19,7 @@ public final class SlidingWindow {
     private long[] index = new long[4];
     private long[] count = new long[4];
     private int size;
+    private long total; // of every kept bucket: the sum over the whole span without a pass
 
     /**
      * @param bucket the width of one bucket (e.g. a minute)
@@ -55,6 +56,7 @@ public final class SlidingWindow {
         if (n == 0 || bucket <= nowBucket - span) {
             return;
         }
+        total += n;
         int at = Arrays.binarySearch(index, 0, size, bucket);
         if (at >= 0) {
             count[at] += n;
@@ -79,7 +81,10 @@ public final class SlidingWindow {
     public long sum(long nowMillis, int buckets) {
         long now = bucketOf(nowMillis);
         expire(now);
-        long oldestIn = now - Math.min(buckets, span);
+        if (buckets >= span) {
+            return total;
+        }
+        long oldestIn = now - buckets;
         long sum = 0;
         for (int i = size - 1; i >= 0 && index[i] > oldestIn; i--) {
             sum += count[i];
@@ -142,6 +147,7 @@ public final class SlidingWindow {
         long oldestKept = nowBucket - span;
         int drop = 0;
         while (drop < size && index[drop] <= oldestKept) {
+            total -= count[drop];
             drop++;
         }
         if (drop > 0) {
