@@ -38,6 +38,8 @@ class QuotaConfigTest {
                 [quota]
                 messages_per_hour = 50
                 new_recipients_per_day = 0
+                [quota.users]
+                "bob@example.org" = { messages_per_hour = 7 }
                 [quota.users."News@Example.org"]
                 messages_per_day = 20000
                 recipients_per_day = 0
@@ -47,9 +49,17 @@ class QuotaConfigTest {
                 """);
         assertThat(c.quota().defaults()).isEqualTo(new QuotaLimits(50, 1000, 3000, 0));
         assertThat(c.quota().forAccount("news@example.org")).isEqualTo(new QuotaLimits(50, 20000, 0, 0));
+        assertThat(c.quota().forAccount("bob@example.org")).isEqualTo(new QuotaLimits(7, 1000, 3000, 0));
         assertThat(c.quota().forAccount("alice@example.org")).isEqualTo(c.quota().defaults());
         assertThat(c.limits().maxConnectionRatePerClient()).isZero();
         assertThat(c.limits().exemptNetworks().getFirst().contains(InetAddress.ofLiteral("192.0.2.77"))).isTrue();
+    }
+
+    @Test
+    void theExampleStatesTheDefaults() throws Exception {
+        MailroomConfig c = ConfigLoader.load(Path.of("examples/mailroom.toml"));
+        assertThat(c.quota().defaults()).isEqualTo(QuotaLimits.DEFAULT);
+        assertThat(c.limits().maxConnectionRatePerClient()).isEqualTo(120);
     }
 
     @ParameterizedTest
