@@ -42,7 +42,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static FileAttribute<?>[] ownerOnly() {
+    /** Mode 0600 where the file system has POSIX permissions. */
+    public static FileAttribute<?>[] ownerOnly() {
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
         }

@@ -1,5 +1,6 @@
 package dev.mailroom.quota;
 
+import dev.mailroom.directory.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ final class RecipientHasher {
         if (!Files.exists(file)) {
             byte[] fresh = new byte[32];
             new SecureRandom().nextBytes(fresh);
-            dev.mailroom.directory.AtomicFiles.replace(file, (HexFormat.of().formatHex(fresh) + "\n")
+            AtomicFiles.replace(file, (HexFormat.of().formatHex(fresh) + "\n")
                     .getBytes(StandardCharsets.US_ASCII));
         }
         String text = Files.readString(file, StandardCharsets.US_ASCII).strip();

@@ -1,5 +1,6 @@
 package dev.mailroom.quota;
 
+import dev.mailroom.directory.AtomicFiles;
 import dev.mailroom.log.EventLog;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -12,13 +13,10 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -130,7 +128,7 @@ final class UsageJournal implements Closeable {
      */
     synchronized void rewrite(Consumer<Consumer<UsageRecord>> state) throws IOException {
         try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING), ownerOnly())) {
+                StandardOpenOption.TRUNCATE_EXISTING), AtomicFiles.ownerOnly())) {
             Writer w = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(ch), StandardCharsets.UTF_8),
                     1 << 16);
             w.write(HEADER + "\n");
@@ -170,12 +168,5 @@ final class UsageJournal implements Closeable {
                 out = null;
             }
         }
-    }
-
-    private static FileAttribute<?>[] ownerOnly() {
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-        }
-        return new FileAttribute<?>[0];
     }
 }
