@@ -102,10 +102,8 @@ final class AccountUsage {
     }
 
     /** The transaction ended without a message: give back what it held. */
-    synchronized void release(boolean heldMessage, long recipientCount, long[] heldAsNew) {
-        if (heldMessage) {
-            heldMessages--;
-        }
+    synchronized void release(long recipientCount, long[] heldAsNew) {
+        heldMessages--;
         heldRecipients -= recipientCount;
         for (long h : heldAsNew) {
             heldNew.computeIfPresent(h, (k, v) -> v > 1 ? v - 1 : null);
@@ -146,12 +144,6 @@ final class AccountUsage {
         return new Usage(messages.sum(nowMillis, QuotaKind.MESSAGES_PER_HOUR.minutes()),
                 messages.sum(nowMillis, DAY), recipients.sum(nowMillis, DAY), newRecipients.sum(nowMillis, DAY),
                 seen.size(), heldMessages, heldRecipients);
-    }
-
-    /** Nothing used in the last day, nothing remembered, nothing held: the account's state can go. */
-    synchronized boolean isIdle(long nowMillis) {
-        return heldMessages == 0 && heldRecipients == 0 && heldNew.isEmpty() && messages.isEmpty(nowMillis)
-                && recipients.isEmpty(nowMillis) && newRecipients.isEmpty(nowMillis) && seen.size() == 0;
     }
 
     private static void check(QuotaKind kind, QuotaLimits limits, SlidingWindow window, long held, long asked,

@@ -13,8 +13,6 @@ public record QuotaLimits(long messagesPerHour, long messagesPerDay, long recipi
      */
     public static final QuotaLimits DEFAULT = new QuotaLimits(300, 1000, 3000, 200);
 
-    public static final QuotaLimits UNLIMITED = new QuotaLimits(0, 0, 0, 0);
-
     public QuotaLimits {
         if (messagesPerHour < 0 || messagesPerDay < 0 || recipientsPerDay < 0 || newRecipientsPerDay < 0) {
             throw new IllegalArgumentException("quota limits must not be negative");

@@ -50,7 +50,7 @@ public final class Reservation {
     public void release() {
         if (!ended) {
             ended = true;
-            usage.release(true, recipients, heldAsNew);
+            usage.release(recipients, heldAsNew);
         }
     }
 

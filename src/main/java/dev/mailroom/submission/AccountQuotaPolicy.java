@@ -23,8 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * cap for a stolen password. Whatever the inner policy accepts at MAIL holds one message of the account's
  * allowance, and at RCPT its recipients; the engine's end of the transaction commits them (the 250 after the
  * data) or gives them back. Beyond a limit: {@code 450 4.7.1} with the limit and when it frees up, at MAIL for
- * message counts and at RCPT for recipient counts. A temporary code, as a client retries it later; 4.7.1 is
- * "delivery not authorized" (RFC 3463), the code peers use for sending limits.
+ * message counts and at RCPT for recipient counts: temporary (RFC 5321 section 4.2.1), as the sliding window makes
+ * room by itself, and X.7.1 "delivery not authorized" (RFC 3463 section 3.8).
  *
  * <p>Sessions without an authenticated user have no account and pass untouched (a trusted network; port 25).
  * It wraps the submission policy, and a transfer listener's where it offers AUTH, so the quota applies wherever
