@@ -76,8 +76,10 @@ class QuotaRestartTest {
             send(c, "b@remote.example");
             send(c, "c@remote.example"); // the third new recipient of the day
             assertLimitReached(c);
-            assertThat(run.output()).contains("event=quota ").contains("limit=messages_per_day max=5 ")
-                    .doesNotContain("Subject: restart");
+            // The refusal is logged (the reader of the process's output may lag behind: wait for the line).
+            String logged = run.await(Pattern.compile("(event=quota .*)"), Duration.ofSeconds(30));
+            assertThat(logged).contains("user=alice@example.com command=MAIL limit=messages_per_day max=5 free_at=20");
+            assertThat(run.output()).doesNotContain("Subject: restart");
         }
     }
 
