@@ -21,6 +21,8 @@ trusted_networks = ["127.0.0.0/8"]
 [limits]
 max_connections = 20000
 max_connections_per_client = 20000
+# every load client is on loopback: limits high enough never to refuse, so their cost is still measured
+max_connection_rate_per_client = 1000000
 [relay]
 port = 10799
 TOML

@@ -97,6 +97,8 @@ trusted_networks = ["127.0.0.0/8"]
 [limits]
 max_connections_per_client = 1000
 max_connections = 5000
+# every load client is on loopback: limits high enough never to refuse, so their cost is still measured
+max_connection_rate_per_client = 1000000
 [local]
 delivery = "maildir"
 maildir_root = "$B/mr/mail"

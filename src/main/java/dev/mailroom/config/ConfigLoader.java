@@ -8,6 +8,9 @@ import dev.mailroom.delivery.Destination;
 import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
 import dev.mailroom.dns.TrustAnchors;
+import dev.mailroom.quota.QuotaKind;
+import dev.mailroom.quota.QuotaLimits;
+import dev.mailroom.quota.QuotaSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -105,7 +108,9 @@ public final class ConfigLoader {
                 (int) lim.longInt("command_line_limit", 2048, 512, 65536),
                 (int) lim.longInt("max_connections", 1000, 1, 1_000_000),
                 (int) lim.longInt("max_connections_per_client", 50, 1, 1_000_000),
-                (int) lim.longInt("max_header_section", 256 * 1024, 1024, 64L * 1024 * 1024));
+                (int) lim.longInt("max_header_section", 256 * 1024, 1024, 64L * 1024 * 1024),
+                (int) lim.longInt("max_connection_rate_per_client", 120, 0, 1_000_000),
+                List.copyOf(cidrs(lim, "exempt_networks")));
         lim.done();
 
         Section authSection = top.section("auth");
@@ -126,11 +131,40 @@ public final class ConfigLoader {
         MailroomConfig.Delivery delivery = delivery(top.section("delivery"), hostname, base);
         MailroomConfig.Dns dns = dns(top.section("dns"), base);
         MailroomConfig.Local localDelivery = local(top.section("local"), base, dataDir, defaultDomain);
+        QuotaSettings quota = quota(top.section("quota"));
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
                 new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
                 new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay,
-                transfer, delivery, dns, localDelivery);
+                transfer, delivery, dns, localDelivery, quota);
+    }
+
+    /**
+     * The [quota] table: every account's sending limits, and [quota.users."name"] tables that change some of
+     * them for one account (the keys it leaves out keep the [quota] values). 0 means unlimited.
+     */
+    private QuotaSettings quota(Section s) throws ConfigException {
+        QuotaLimits defaults = quotaLimits(s, QuotaLimits.DEFAULT);
+        Map<String, QuotaLimits> accounts = new LinkedHashMap<>();
+        Section users = s.section("users");
+        for (String user : users.keys()) {
+            Section one = users.section(user);
+            accounts.put(user.toLowerCase(Locale.ROOT), quotaLimits(one, defaults));
+            one.done();
+        }
+        users.done();
+        s.done();
+        return new QuotaSettings(defaults, accounts);
+    }
+
+    private QuotaLimits quotaLimits(Section s, QuotaLimits inherited) throws ConfigException {
+        return new QuotaLimits(limit(s, QuotaKind.MESSAGES_PER_HOUR, inherited),
+                limit(s, QuotaKind.MESSAGES_PER_DAY, inherited), limit(s, QuotaKind.RECIPIENTS_PER_DAY, inherited),
+                limit(s, QuotaKind.NEW_RECIPIENTS_PER_DAY, inherited));
+    }
+
+    private long limit(Section s, QuotaKind kind, QuotaLimits inherited) throws ConfigException {
+        return s.longInt(kind.key(), inherited.limit(kind), 0, 1_000_000_000);
     }
 
     private List<MailroomConfig.Listener> listeners(Section top) throws ConfigException {

@@ -7,6 +7,7 @@ import dev.mailroom.delivery.Destination;
 import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
 import dev.mailroom.dns.TrustAnchors;
+import dev.mailroom.quota.QuotaSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,8 @@ public record MailroomConfig(
         Transfer transfer,
         Delivery delivery,
         Dns dns,
-        Local local) {
+        Local local,
+        QuotaSettings quota) {
 
     /**
      * The part of this configuration one process runs when the roles are split over hosts ({@code mailroom run
@@ -49,14 +51,14 @@ public record MailroomConfig(
         }
         if (role == Role.TRANSFER) {
             return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy,
-                    limits, auth, relay, transfer, delivery, dns, local);
+                    limits, auth, relay, transfer, delivery, dns, local, quota);
         }
         Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce(),
                 delivery.destinationConcurrency(), delivery.activeLimit(), delivery.secure());
         Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
                 local.aliasesFile(), local.plusSeparators(), local.postmaster(), local.catchAll());
         return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
-                auth, relay, transfer, toMta, dns, relayed);
+                auth, relay, transfer, toMta, dns, relayed, quota);
     }
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */
@@ -162,9 +164,14 @@ public record MailroomConfig(
     public record Policy(String unqualified, boolean receivedClientIp, boolean receivedUser,
                          Map<String, List<String>> aliases) {}
 
+    /**
+     * @param maxConnectionRatePerClient new connections per client address per minute (0: no limit)
+     * @param exemptNetworks             clients held only to maxConnections, not to the per-client limits
+     */
     public record Limits(long maxMessageSize, int maxRecipients, int maxBadCommands, int maxAuthFailures,
                          Duration commandTimeout, int commandLineLimit, int maxConnections,
-                         int maxConnectionsPerClient, int maxHeaderSection) {}
+                         int maxConnectionsPerClient, int maxHeaderSection, int maxConnectionRatePerClient,
+                         List<Cidr> exemptNetworks) {}
 
     public record Auth(Path usersFile, Duration cacheTtl, int argon2MemoryKib, int argon2Iterations,
                        int argon2Parallelism, int maxFailuresPerIp, int maxFailuresPerAccount,

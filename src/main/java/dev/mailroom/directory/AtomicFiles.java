@@ -12,7 +12,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Crash-safe whole-file replacement: readers see the old file or the new one, never a torn mix. */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     private AtomicFiles() {
     }
@@ -22,7 +22,7 @@ final class AtomicFiles {
      * fsync it, rename it over the target, then fsync the directory so the rename itself survives a crash.
      * The file is created 0600: it holds password hashes.
      */
-    static void replace(Path target, byte[] content) throws IOException {
+    public static void replace(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", ownerOnly());
         try {
@@ -42,7 +42,8 @@ final class AtomicFiles {
         }
     }
 
-    private static FileAttribute<?>[] ownerOnly() {
+    /** Mode 0600 where the file system has POSIX permissions. */
+    public static FileAttribute<?>[] ownerOnly() {
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
         }

@@ -39,12 +39,15 @@ import dev.mailroom.queue.QueueActions;
 import dev.mailroom.queue.QueueControl;
 import dev.mailroom.queue.Spool;
 import dev.mailroom.queue.SpoolInUseException;
+import dev.mailroom.quota.SendingQuota;
 import dev.mailroom.sasl.CredentialStoreUnavailableException;
 import dev.mailroom.smtp.AuthService;
+import dev.mailroom.smtp.ConnectionGate;
 import dev.mailroom.smtp.ListenerSettings;
 import dev.mailroom.smtp.MailPolicy;
 import dev.mailroom.smtp.SmtpListener;
 import dev.mailroom.smtp.TlsMode;
+import dev.mailroom.submission.AccountQuotaPolicy;
 import dev.mailroom.submission.SenderRights;
 import dev.mailroom.submission.SubmissionAuth;
 import dev.mailroom.submission.SubmissionPolicy;
@@ -85,6 +88,7 @@ public final class MailroomServer implements Closeable {
     private Optional<TlsReports> tlsReports = Optional.empty();
     /** RFC 8461 section 3.3 asks for short timeouts on policy fetches. */
     private static final java.time.Duration MTA_STS_TIMEOUT = java.time.Duration.ofSeconds(10);
+    private SendingQuota quota;
 
     private MailroomServer(MailroomConfig config) {
         this.config = config;
@@ -150,7 +154,12 @@ public final class MailroomServer implements Closeable {
                 Scheduler.Limits.DEFAULT.scanInterval(), config.delivery().destinationConcurrency()));
         deliveries[0] = scheduler;
 
+        // Next to the spool: the accounts' usage outlives a restart (see SendingQuota).
+        quota = SendingQuota.open(config.dataDir().resolve("quota"), config.quota(), Clock.systemUTC());
         MailroomConfig.Limits l = config.limits();
+        List<Cidr> exempt = l.exemptNetworks();
+        SmtpListener.Limits connectionLimits = new SmtpListener.Limits(l.maxConnections(), l.maxConnectionsPerClient(),
+                l.maxConnectionRatePerClient(), (InetAddress ip) -> exempt.stream().anyMatch(c -> c.contains(ip)));
         LocalRecipients localRecipients = transferRecipients(users, resolver);
         for (MailroomConfig.Listener spec : config.listeners()) {
             TlsMode mode = switch (spec.tls()) {
@@ -165,12 +174,13 @@ public final class MailroomServer implements Closeable {
                     mode == TlsMode.STARTTLS && !transfer, l.commandLineLimit(), ListenerSettings.DEFAULT_AUTH_LINE_LIMIT,
                     l.maxMessageSize(), l.maxRecipients(), l.maxBadCommands(), l.maxAuthFailures(),
                     l.commandTimeout(), l.commandTimeout(), true, true, true);
-            MailPolicy policy = transfer ? transferPolicy(localRecipients, spool) : submissionPolicy(spec, rights, spool);
+            MailPolicy role = transfer ? transferPolicy(localRecipients, spool) : submissionPolicy(spec, rights, spool);
             // AUTH on port 25 only where the site wants its users to submit there (auth = true).
             AuthService listenerAuth = !transfer || spec.auth() ? auth : null;
+            // Wherever an account can authenticate, its sending quota holds.
+            MailPolicy policy = listenerAuth != null ? new AccountQuotaPolicy(role, quota) : role;
             SmtpListener listener = SmtpListener.start(new InetSocketAddress(spec.host(), spec.port()), settings,
-                    policy, listenerAuth, mode == TlsMode.NONE ? null : tls,
-                    new SmtpListener.Limits(l.maxConnections(), l.maxConnectionsPerClient()));
+                    policy, listenerAuth, mode == TlsMode.NONE ? null : tls, connectionLimits);
             listeners.put(spec.name(), listener);
         }
         scheduler.start();
@@ -302,6 +312,20 @@ public final class MailroomServer implements Closeable {
         return scheduler;
     }
 
+    /** The accounts' sending quotas: usage, and refusals by limit for the metrics. */
+    public SendingQuota quota() {
+        return quota;
+    }
+
+    /** A listener's connection counts (admitted, refused by limit), for the metrics. */
+    public ConnectionGate connections(String listenerName) {
+        SmtpListener l = listeners.get(listenerName);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener " + listenerName);
+        }
+        return l.connections();
+    }
+
     @Override
     public void close() {
         for (SmtpListener l : listeners.values()) {
@@ -315,6 +339,9 @@ public final class MailroomServer implements Closeable {
             scheduler.close();
         }
         tlsReports.ifPresent(TlsReports::close); // the day's counts so far reach the report files
+        if (quota != null) {
+            quota.close(); // after the listeners: the last accepted messages are counted and synced
+        }
         if (control != null) {
             control.close(); // last: the spool is free only once nothing here touches it any more
         }

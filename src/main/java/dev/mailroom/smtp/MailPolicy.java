@@ -29,6 +29,15 @@ public interface MailPolicy {
     /** DATA or the first BDAT: where the content goes. */
     MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException;
 
+    /**
+     * The transaction that a successful MAIL began has ended: {@code accepted} when the receiver accepted the
+     * message (called before the client gets that 250), otherwise it ended without one (RSET, EHLO, STARTTLS, a
+     * rejected message, a lost connection). Called exactly once per transaction, on the session's thread, for a
+     * policy that holds something from MAIL to the end of the transaction.
+     */
+    default void transactionEnded(SessionInfo session, boolean accepted) {
+    }
+
     /** The commands a policy may gate. */
     enum Command { MAIL, RCPT, DATA, BDAT, VRFY, EXPN }
 }

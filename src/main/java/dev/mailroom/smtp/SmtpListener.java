@@ -8,24 +8,33 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Accepts connections on one address and runs each session on its own virtual thread.
  *
  * <p>Virtual threads keep the session code straight-line and blocking (easy to follow, one stack per
  * session) while thousands of idle sessions cost only a few KiB each. Connection limits are enforced
- * here: beyond them the client gets 421 4.7.0 (RFC 5321 section 4.5.4.2, SMTP-40).
+ * here ({@link ConnectionGate}): beyond them the client gets 421 4.7.0 instead of the greeting, and the
+ * connection closes (RFC 5321 section 4.5.4.2, SMTP-40).
  */
 public final class SmtpListener implements Closeable {
 
-    /** Connection limits: in total and per client address. */
-    public record Limits(int maxConnections, int maxConnectionsPerClient) {}
+    /**
+     * Connection limits: in total, and per client address at once and per minute.
+     *
+     * @param maxConnectionRatePerClient new connections per client address within a minute; 0 for no limit
+     * @param exempt                     clients held only to the total (e.g. a webmail host); none by default
+     */
+    public record Limits(int maxConnections, int maxConnectionsPerClient, int maxConnectionRatePerClient,
+                         Predicate<InetAddress> exempt) {}
+
+    /** How often the watchdog forgets clients that have not connected within the last minute. */
+    private static final long SWEEP_INTERVAL_NANOS = 10_000_000_000L;
 
     private static final AtomicLong SESSION_COUNTER = new AtomicLong();
 
@@ -33,11 +42,9 @@ public final class SmtpListener implements Closeable {
     private final MailPolicy policy;
     private final AuthService auth;
     private final ServerTls tls;
-    private final Limits limits;
+    private final ConnectionGate gate;
     private final ServerSocket serverSocket;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
-    private final AtomicInteger open = new AtomicInteger();
-    private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final Thread acceptor;
     private final Thread idleWatchdog;
     private final java.util.Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
@@ -49,7 +56,7 @@ public final class SmtpListener implements Closeable {
         this.policy = policy;
         this.auth = auth;
         this.tls = tls;
-        this.limits = limits;
+        this.gate = new ConnectionGate(limits, System::currentTimeMillis);
         this.serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
         serverSocket.bind(bind, 1024);
@@ -90,7 +97,7 @@ public final class SmtpListener implements Closeable {
                 continue;
             }
             InetAddress client = socket.getInetAddress();
-            SmtpReply refusal = admit(client);
+            SmtpReply refusal = refusal(gate.admit(client));
             String id = nextSessionId();
             SmtpSession session = new SmtpSession(id, socket, settings, policy, auth, tls, refusal);
             live.add(session);
@@ -99,7 +106,7 @@ public final class SmtpListener implements Closeable {
                     session.run();
                 } finally {
                     live.remove(session);
-                    release(client);
+                    gate.release(client);
                 }
             });
         }
@@ -112,6 +119,7 @@ public final class SmtpListener implements Closeable {
     private void watchIdle() {
         long shortest = Math.min(settings.commandTimeout().toMillis(), settings.dataTimeout().toMillis());
         long periodMillis = Math.clamp(shortest / 4, 20, 1000);
+        long lastSweep = System.nanoTime();
         while (!closed) {
             try {
                 Thread.sleep(periodMillis);
@@ -122,25 +130,27 @@ public final class SmtpListener implements Closeable {
             for (SmtpSession session : live) {
                 session.checkIdle(now);
             }
+            if (now - lastSweep > SWEEP_INTERVAL_NANOS) {
+                gate.sweep();
+                lastSweep = now;
+            }
         }
     }
 
-    /** Counts the connection in; returns the 421 to send when a limit is exceeded. */
-    private SmtpReply admit(InetAddress client) {
-        int total = open.incrementAndGet();
-        int mine = perClient.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
-        if (total > limits.maxConnections()) {
-            return SmtpReply.of(421, "4.7.0", settings.hostname() + " Too many connections, try again later");
-        }
-        if (mine > limits.maxConnectionsPerClient()) {
-            return SmtpReply.of(421, "4.7.0", settings.hostname() + " Too many connections from your address");
-        }
-        return null;
+    /** The 421 for a refused connection, or null to greet it (see SmtpSession's refusal). */
+    private SmtpReply refusal(ConnectionGate.Admission verdict) {
+        String text = switch (verdict) {
+            case ADMITTED -> null;
+            case TOO_MANY_CONNECTIONS -> " Too many connections, try again later";
+            case TOO_MANY_FROM_CLIENT -> " Too many connections from your address";
+            case TOO_FAST_FROM_CLIENT -> " Too many connections from your address in the last minute, try again later";
+        };
+        return text == null ? null : SmtpReply.of(421, "4.7.0", settings.hostname() + text);
     }
 
-    private void release(InetAddress client) {
-        open.decrementAndGet();
-        perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    /** The connection limits' counts (admitted and refused, by reason), for the metrics. */
+    public ConnectionGate connections() {
+        return gate;
     }
 
     private static String nextSessionId() {

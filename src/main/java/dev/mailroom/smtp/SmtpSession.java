@@ -165,9 +165,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
                 EventLog.info("disconnect", "session", id, "reason", e.getMessage());
             }
         } finally {
-            if (transaction != null) {
-                transaction.abort();
-            }
+            abortTransaction();
             try {
                 socket.close();
             } catch (IOException ignored) {
@@ -429,19 +427,20 @@ public final class SmtpSession implements SessionInfo, Runnable {
             result = input.readData(sink, settings.maxMessageSize());
         } catch (IOException e) {
             receiver.abort();
-            transaction = null;
+            endTransaction(false);
             throw e;
         }
         working();
         Transaction done = transaction;
-        transaction = null;
         switch (result.framing()) {
             case EOF -> {
                 receiver.abort(); // RFC 5321 section 3.8: a lost connection cancels the transaction
+                endTransaction(false);
                 closing = true;
             }
             case BARE_NEWLINE -> {
                 receiver.abort();
+                endTransaction(false);
                 closeWith(SmtpReply.of(550, "5.5.2", "Bare CR or LF received in message data; rejected"));
             }
             default -> {
@@ -451,19 +450,29 @@ public final class SmtpSession implements SessionInfo, Runnable {
         }
     }
 
-    /** The end of the content: report storage errors and size first, then let the policy decide. */
+    /**
+     * The end of the content: report storage errors and size first, then let the policy decide. The transaction
+     * ends here, accepted or not, before the client hears of it.
+     */
     private void completeMessage(Transaction tx, MessageReceiver receiver, ContentSink sink, boolean tooBig,
                                  long size, int longestLine) throws IOException, SmtpException {
-        if (tooBig || sink.tooBig()) {
-            receiver.abort();
-            throw new SmtpException(552, "5.3.4", "Message size exceeds fixed maximum of " + settings.maxMessageSize() + " octets");
+        SmtpReply r;
+        boolean accepted = false;
+        try {
+            if (tooBig || sink.tooBig()) {
+                receiver.abort();
+                throw new SmtpException(552, "5.3.4", "Message size exceeds fixed maximum of " + settings.maxMessageSize() + " octets");
+            }
+            if (sink.error() != null) {
+                receiver.abort();
+                EventLog.warn("storage-error", "session", id, "error", sink.error().toString());
+                throw StorageFailure.of(sink.error());
+            }
+            r = receiver.finish(size, longestLine);
+            accepted = true;
+        } finally {
+            endTransaction(accepted);
         }
-        if (sink.error() != null) {
-            receiver.abort();
-            EventLog.warn("storage-error", "session", id, "error", sink.error().toString());
-            throw StorageFailure.of(sink.error());
-        }
-        SmtpReply r = receiver.finish(size, longestLine);
         EventLog.info("accepted", "session", id, "user", authUser, "from", tx.envelope().reversePathText(),
                 "rcpts", tx.recipients.size(), "size", size, "reply", r);
         reply(r);
@@ -514,7 +523,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         // A chunk may end between CR and LF; a CR is only bare if the next octet is not LF, or none comes.
         if (tx.bdatSink.bareNewline() || (last && tx.bdatSink.endsWithCr())) {
             tx.abort();
-            transaction = null;
+            endTransaction(false);
             closeWith(SmtpReply.of(550, "5.5.2", "Bare CR or LF received in message data; rejected"));
             return;
         }
@@ -527,7 +536,6 @@ public final class SmtpSession implements SessionInfo, Runnable {
             reply(SmtpReply.of(250, "2.0.0", size + " octets received"));
             return;
         }
-        transaction = null;
         MessageReceiver receiver = tx.bdatReceiver;
         ContentSink sink = tx.bdatSink;
         sink.finishWriting();
@@ -724,8 +732,14 @@ public final class SmtpSession implements SessionInfo, Runnable {
     private void abortTransaction() {
         if (transaction != null) {
             transaction.abort();
-            transaction = null;
+            endTransaction(false);
         }
+    }
+
+    /** The transaction is over (its receiver finished or aborted): forget it and tell the policy, once. */
+    private void endTransaction(boolean accepted) {
+        transaction = null;
+        policy.transactionEnded(this, accepted);
     }
 
     static String address(InetSocketAddress a) {
