@@ -67,7 +67,7 @@ class CliTest {
         // The README's quickstart with ports chosen by the OS: user add, sink, run, submit.
         assertThat(MailroomProcess.run(dir, "pw-for-alice\n", "user", "add", "alice@localhost", "--password-stdin").exitCode()).isZero();
         try (MailroomProcess sink = MailroomProcess.start(dir, "sink", "--port", "0")) {
-            String sinkPort = sink.await(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30));
+            String sinkPort = sink.await(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), MailroomProcess.STARTUP);
             Files.writeString(dir.resolve("mailroom.toml"), """
                     [[listener]]
                     name = "submission"
@@ -114,7 +114,7 @@ class CliTest {
 
     /** Waits for the submission listener of a running server, then sends one message as alice@localhost. */
     private static void submitAsAlice(MailroomProcess run, String password, String message) throws Exception {
-        int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30)));
+        int port = Integer.parseInt(run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), MailroomProcess.STARTUP));
         try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.localhost")) {
             SmtpTestClient.expect(c.authPlain("alice@localhost", password), 235);
             SmtpTestClient.expect(c.cmd("MAIL FROM:<alice@localhost>"), 250);

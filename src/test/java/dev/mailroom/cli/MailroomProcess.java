@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
 
 /** Runs {@code mailroom …} as a real child process (same JVM binary and class path as the tests). */
 final class MailroomProcess implements AutoCloseable {
+    /**
+     * How long a started server may take to say it listens: a JVM start takes a few seconds on an idle machine and
+     * tens of seconds when the suite's other test JVMs load both cores.
+     */
+    static final Duration STARTUP = Duration.ofSeconds(90);
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final StringBuilder all = new StringBuilder();

@@ -37,7 +37,7 @@ class NativeCryptoTest {
                 listen = "127.0.0.1:0"
                 """.formatted(nativeCrypto));
         try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", "mailroom.toml")) {
-            String port = run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30));
+            String port = run.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"), MailroomProcess.STARTUP);
             String out = sClient(port, clientGroups);
             assertThat(out).contains("Protocol version: TLSv1.3");
             assertThat(out).containsPattern("Server Temp Key: [^\\n]*" + expectedGroup);

@@ -37,7 +37,7 @@ class QueueCrashTest {
             String deleted;
             String flushed;
             try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", QueueTestBed.CONFIG)) {
-                int port = Integer.parseInt(run.await(LISTENING, Duration.ofSeconds(30)));
+                int port = Integer.parseInt(run.await(LISTENING, MailroomProcess.STARTUP));
                 held = QueueTestBed.submit(port, SENDER, heldMarker, "<carol@remote.example>");
                 deleted = QueueTestBed.submit(port, SENDER, deletedMarker, "<carol@remote.example>");
                 flushed = QueueTestBed.submit(port, SENDER, flushedMarker, "<carol@remote.example>");
@@ -63,7 +63,7 @@ class QueueCrashTest {
 
             sink.accepting = true;
             try (MailroomProcess run = MailroomProcess.start(dir, "run", "--config", QueueTestBed.CONFIG)) {
-                run.await(LISTENING, Duration.ofSeconds(30));
+                run.await(LISTENING, MailroomProcess.STARTUP);
                 sink.await(flushedMarker, Duration.ofSeconds(10)); // an hour before its back-off would have let it
                 ReceivedMessage notice = sink.await(bouncedMarker, Duration.ofSeconds(10));
                 assertThat(notice.mailFrom()).isEmpty(); // the RFC 3464 notice, from <>, not the message

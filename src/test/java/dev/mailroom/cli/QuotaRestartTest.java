@@ -111,7 +111,7 @@ class QuotaRestartTest {
     }
 
     private static SmtpTestClient login(MailroomProcess run) throws Exception {
-        int port = Integer.parseInt(run.await(LISTENING, Duration.ofSeconds(60)));
+        int port = Integer.parseInt(run.await(LISTENING, MailroomProcess.STARTUP));
         SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.example.com");
         SmtpTestClient.expect(c.authPlain(ALICE, PASSWORD), 235);
         return c;

@@ -46,7 +46,7 @@ class SplitRolesTest {
         assertThat(MailroomProcess.run(mta, "pw\n", "user", "add", "bob@example.com", "--password-stdin",
                 "--config", "mailroom.toml").exitCode()).isZero();
         try (MailroomProcess mtaRun = MailroomProcess.start(mta, "run", "--role", "transfer", "--config", "mailroom.toml")) {
-            String mxPort = mtaRun.await(Pattern.compile("mx listening on 127\\.0\\.0\\.1:(\\d+)"), Duration.ofSeconds(30));
+            String mxPort = mtaRun.await(Pattern.compile("mx listening on 127\\.0\\.0\\.1:(\\d+)"), MailroomProcess.STARTUP);
             Files.writeString(msa.resolve("mailroom.toml"), SHARED + """
                     [relay]
                     host = "127.0.0.1"
@@ -56,7 +56,7 @@ class SplitRolesTest {
                     "--config", "mailroom.toml").exitCode()).isZero();
             try (MailroomProcess msaRun = MailroomProcess.start(msa, "run", "--role", "submission", "--config", "mailroom.toml")) {
                 int port = Integer.parseInt(msaRun.await(Pattern.compile("submission listening on 127\\.0\\.0\\.1:(\\d+)"),
-                        Duration.ofSeconds(30)));
+                        MailroomProcess.STARTUP));
                 assertThat(msaRun.output()).doesNotContain("mx listening"); // the MSA runs no port-25 listener
                 try (SmtpTestClient c = SmtpTestClient.connect(port).startSecure("client.example.com")) {
                     SmtpTestClient.expect(c.authPlain("alice@example.com", "pw"), 235);
