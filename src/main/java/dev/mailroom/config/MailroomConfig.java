@@ -6,6 +6,7 @@ import dev.mailroom.address.PathParser;
 import dev.mailroom.delivery.Destination;
 import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
+import dev.mailroom.dkim.DkimSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +31,8 @@ public record MailroomConfig(
         Transfer transfer,
         Delivery delivery,
         Dns dns,
-        Local local) {
+        Local local,
+        DkimSettings dkim) {
 
     /**
      * The part of this configuration one process runs when the roles are split over hosts ({@code mailroom run
@@ -48,14 +50,14 @@ public record MailroomConfig(
         }
         if (role == Role.TRANSFER) {
             return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy,
-                    limits, auth, relay, transfer, delivery, dns, local);
+                    limits, auth, relay, transfer, delivery, dns, local, dkim);
         }
         Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce(),
                 delivery.destinationConcurrency(), delivery.activeLimit());
         Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
                 local.aliasesFile(), local.plusSeparators(), local.postmaster(), local.catchAll());
         return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
-                auth, relay, transfer, toMta, dns, relayed);
+                auth, relay, transfer, toMta, dns, relayed, dkim);
     }
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */

@@ -1,5 +1,9 @@
 package dev.mailroom.submission;
 
+import dev.mailroom.dkim.DkimException;
+import dev.mailroom.dkim.DkimSigner;
+import dev.mailroom.dkim.MessageSigning;
+import dev.mailroom.log.EventLog;
 import dev.mailroom.queue.SpoolWriter;
 import dev.mailroom.smtp.MessageReceiver;
 import dev.mailroom.smtp.SmtpException;
@@ -8,6 +12,7 @@ import dev.mailroom.smtp.StorageFailure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Optional;
 
 /**
  * Takes a submitted message in one pass: the header section is held in memory (bounded) until the empty
@@ -16,10 +21,17 @@ import java.io.OutputStream;
  *
  * <p>A rejection found in the header is remembered and given after the final dot (RFC 5321 has no way to
  * refuse in the middle of DATA); the rest of the content is then dropped.
+ *
+ * <p>When the author's domain has DKIM keys, the body also streams through the signer's body hash, and at the
+ * final dot the DKIM-Signature fields go on top of the stored message (RFC 6409 section 8.5 and RFC 6376
+ * section 5.3: after every fix-up, DKIM-01). A message that cannot be signed is refused with 451 4.3.0 rather
+ * than sent unsigned: the client keeps it and tries again, while an unsigned message from a domain that
+ * publishes DMARC p=reject would be refused or hidden by its recipients, with nobody told.
  */
 final class SubmissionReceiver implements MessageReceiver {
     private final SpoolWriter writer;
     private final SubmissionFixups fixups;
+    private final DkimSigner signer;
     private final int maxHeaderSection;
     private final ByteArrayOutputStream header = new ByteArrayOutputStream(4096);
     private final OutputStream content = new Splitter();
@@ -27,10 +39,14 @@ final class SubmissionReceiver implements MessageReceiver {
     private int endMatch; // how much of CRLF CRLF has been seen at the end of the buffered header
     private SmtpException rejection;
     private IOException storageError; // the first failed write into the spool: never commit after one
+    private Optional<MessageSigning> signing = Optional.empty();
+    private OutputStream bodyHash = OutputStream.nullOutputStream(); // the signing's body hash, if any
+    private DkimException signingError;
 
-    SubmissionReceiver(SpoolWriter writer, SubmissionFixups fixups, int maxHeaderSection) {
+    SubmissionReceiver(SpoolWriter writer, SubmissionFixups fixups, DkimSigner signer, int maxHeaderSection) {
         this.writer = writer;
         this.fixups = fixups;
+        this.signer = signer;
         this.maxHeaderSection = maxHeaderSection;
     }
 
@@ -66,6 +82,7 @@ final class SubmissionReceiver implements MessageReceiver {
         private void split(byte[] b, int off, int len) throws IOException {
             if (inBody) {
                 writer.content().write(b, off, len);
+                bodyHash.write(b, off, len);
                 return;
             }
             int i = off;
@@ -105,6 +122,7 @@ final class SubmissionReceiver implements MessageReceiver {
         header.reset();
         try {
             byte[] fixed = fixups.apply(headerSection);
+            startSigning(fixed);
             OutputStream out = writer.content();
             out.write(fixed);
             if (separator) {
@@ -112,8 +130,35 @@ final class SubmissionReceiver implements MessageReceiver {
                 out.write('\n');
             }
             out.write(rest, from, to - from);
+            bodyHash.write(rest, from, to - from);
         } catch (SmtpException e) {
             rejection = e;
+        }
+    }
+
+    /** Only submitted mail is signed, and only once the header section is complete. */
+    private void startSigning(byte[] completedHeader) {
+        try {
+            signing = signer.forMessage(completedHeader);
+            signing.ifPresent(s -> bodyHash = s.body());
+        } catch (DkimException e) {
+            signingError = e;
+        }
+    }
+
+    /** Puts the DKIM-Signature fields on top of the stored message; 451 4.3.0 if it cannot be signed. */
+    private void sign() throws SmtpException, IOException {
+        try {
+            if (signingError != null) {
+                throw signingError;
+            }
+            if (signing.isPresent()) {
+                writer.prependHeader(signing.get().sign());
+            }
+        } catch (DkimException e) {
+            EventLog.warn("dkim-error", "queue", writer.id(), "domain", signing.map(MessageSigning::domain).orElse(null),
+                    "reason", e.getMessage());
+            throw new SmtpException(451, "4.3.0", "Message could not be signed; try again later");
         }
     }
 
@@ -147,6 +192,7 @@ final class SubmissionReceiver implements MessageReceiver {
             if (rejection != null) {
                 throw rejection;
             }
+            sign();
             writer.commit();
         } catch (IOException e) {
             writer.abort();
@@ -155,6 +201,8 @@ final class SubmissionReceiver implements MessageReceiver {
             writer.abort();
             throw e;
         }
+        signing.ifPresent(s -> EventLog.info("dkim-signed", "queue", writer.id(), "domain", s.domain(),
+                "selectors", String.join(",", s.selectors())));
         return SmtpReply.of(250, "2.0.0", "OK queued as " + writer.id());
     }
 
