@@ -61,6 +61,26 @@ public final class ConfigLoader {
         return new ConfigLoader(name).build(root, base);
     }
 
+    /**
+     * Only data_dir of a configuration file ({@code null}: the default, ./data), without checking the rest: for
+     * {@code mailroom dkim keygen}, which creates a key file that the rest of the file may already name.
+     */
+    public static Path dataDir(Path path) throws ConfigException {
+        if (path == null) {
+            return Path.of(".").resolve("data").normalize();
+        }
+        String name = path.toString();
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(name, "", "file not found");
+        }
+        try {
+            JsonNode root = new TomlMapper().readTree(path.toFile());
+            return new ConfigLoader(name).new Section("", root).path("data_dir", path.toAbsolutePath().getParent(), "data");
+        } catch (IOException e) {
+            throw new ConfigException(name, "", "not valid TOML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
     private MailroomConfig build(JsonNode root, Path base) throws ConfigException {
         Section top = new Section("", root);
         String hostname = top.string("hostname", "localhost");
