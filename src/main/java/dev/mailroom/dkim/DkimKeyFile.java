@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -20,6 +21,7 @@ import java.security.PrivateKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAKeyGenParameterSpec;
+import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -53,6 +55,7 @@ public final class DkimKeyFile {
      */
     public static PrivateKey read(Path file, DkimAlgorithm algorithm) throws KeyFileException {
         PrivateKeyInfo info = parse(file);
+        checkPermissions(file);
         ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
         DkimAlgorithm found;
         if (PKCSObjectIdentifiers.rsaEncryption.equals(oid)) {
@@ -75,6 +78,25 @@ public final class DkimKeyFile {
             checkRsaBits(file + ": RSA key of", rsa.getModulus().bitLength());
         }
         return key;
+    }
+
+    /**
+     * A key that every user of the machine can read (or replace) lets any of them sign as the domain: refused, as
+     * OpenDKIM's RequireSafeKeys does. The group may read it (e.g. a mailroom group).
+     */
+    private static void checkPermissions(Path file) throws KeyFileException {
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return; // not a POSIX file system: nothing to check
+        } catch (IOException e) {
+            throw new KeyFileException(file + ": cannot read: " + reason(e));
+        }
+        if (mode.contains(PosixFilePermission.OTHERS_READ) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new KeyFileException(file + ": readable or writable by every user (mode "
+                    + PosixFilePermissions.toString(mode) + "); chmod 600 it");
+        }
     }
 
     /** RFC 8301 section 3.2 (DKIM-03). */
@@ -142,7 +164,7 @@ public final class DkimKeyFile {
      * @throws FileAlreadyExistsException if the file exists: a key in use is never overwritten
      */
     public static void write(Path file, PrivateKey key) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             Writer w = Channels.newWriter(ch, StandardCharsets.US_ASCII);
             PemWriter pem = new PemWriter(w);

@@ -96,7 +96,7 @@ class DkimSigningTest {
         // The simple server has its own copy of the Ed25519 key, so that a test can break it.
         Path simpleDir = Files.createDirectories(dir.resolve("simple"));
         simpleEdKey = simpleDir.resolve("ed2026.key");
-        Files.copy(keys.resolve("ed2026.key"), simpleEdKey);
+        Files.copy(keys.resolve("ed2026.key"), simpleEdKey, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         simple = MailroomFixture.start(simpleDir, SinkServer.SinkSettings.defaults(), """
 
                 [dkim]
