@@ -53,6 +53,8 @@ class PrependedHeaderTest {
         assertThat(m.size()).isEqualTo(expected.length);
         assertThat(read(m)).as("a second reader sees the same").isEqualTo(expected);
         assertThat(m.envelope()).isEqualTo(ENVELOPE);
+        // mailroom queue show reads the same stream: the prepended field heads the header section it prints
+        assertThat(MessageReport.show(m)).contains("DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=e1;");
         // one file, no copy: the fields sit after the content
         assertThat(Files.list(dir.resolve("queue")).toList()).containsExactly(dir.resolve("queue").resolve(w.id()));
     }
