@@ -89,11 +89,6 @@ class DkimKeygenTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.output()).contains("RSA key of 512 bits; DKIM needs at least 1024 (RFC 8301 section 3.2)");
         assertThat(dir.resolve("data/dkim/example.com/weak.key")).doesNotExist();
-        MailroomProcess.Result ed = MailroomProcess.run(dir, "", "dkim", "keygen", "example.com", "--selector", "e",
-                "--algorithm", "ed25519", "--bits", "2048");
-        assertThat(ed.exitCode()).isEqualTo(2);
-        assertThat(MailroomProcess.run(dir, "", "dkim", "keygen", "example.com", "--selector", "bad_selector").exitCode())
-                .isEqualTo(2);
     }
 
     @Test
@@ -125,12 +120,6 @@ class DkimKeygenTest {
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.output()).contains("exists; a key in use is never replaced: choose a new selector");
         assertThat(Files.readAllBytes(key)).isEqualTo(first);
-
-        // a key readable by everyone is refused
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
-        MailroomProcess.Result open = MailroomProcess.run(dir, "", "check-config", "--config", "mailroom.toml");
-        assertThat(open.exitCode()).isEqualTo(2);
-        assertThat(open.output()).contains("dkim.key[0].private_key: ").contains("chmod 600");
         assertThat(new String(first, StandardCharsets.US_ASCII)).startsWith("-----BEGIN PRIVATE KEY-----");
     }
 }
