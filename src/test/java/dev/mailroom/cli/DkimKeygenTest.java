@@ -92,6 +92,19 @@ class DkimKeygenTest {
     }
 
     @Test
+    void usageMistakesExitWith2WithoutWritingAnything() {
+        // in-process (Main.run): only exit codes and files matter here
+        String out = dir.resolve("k.key").toString();
+        assertThat(Main.run("dkim", "keygen", "example.com", "--selector", "bad_selector", "--out", out)).isEqualTo(2);
+        assertThat(Main.run("dkim", "keygen", "example.com", "--selector", "e", "--algorithm", "ed25519", "--bits",
+                "2048", "--out", out)).isEqualTo(2);
+        assertThat(Main.run("dkim", "keygen", "example.com", "--selector", "e", "--algorithm", "dsa", "--out", out)).isEqualTo(2);
+        assertThat(Main.run("dkim", "keygen", "exa mple.com", "--selector", "e", "--out", out)).isEqualTo(2);
+        assertThat(Main.run("dkim", "keygen", "example.com", "--selector", "r", "--bits", "8192", "--out", out)).isEqualTo(2);
+        assertThat(dir.resolve("k.key")).doesNotExist();
+    }
+
+    @Test
     void aKeyInUseIsNeverOverwrittenAndTheConfiguredDataDirIsUsed() throws Exception {
         // The configuration may already name the key keygen is about to create: keygen only needs its data_dir,
         // and check-config refuses the file until the key exists.
