@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mailroom", mixinStandardHelpOptions = true, version = "Mailroom 0.1.0",
         description = "An RFC 6409 submission server.",
         subcommands = {RunCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
-                SinkCommand.class})
+                SinkCommand.class, DkimCommand.class})
 public final class Main {
 
     /** Exit code for configuration errors: file, key, reason on stderr. */

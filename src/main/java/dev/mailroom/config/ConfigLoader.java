@@ -11,6 +11,13 @@ import dev.mailroom.dns.TrustAnchors;
 import dev.mailroom.quota.QuotaKind;
 import dev.mailroom.quota.QuotaLimits;
 import dev.mailroom.quota.QuotaSettings;
+import dev.mailroom.dkim.Canonicalization;
+import dev.mailroom.dkim.DkimAlgorithm;
+import dev.mailroom.dkim.DkimKeyFile;
+import dev.mailroom.dkim.DkimSettings;
+import dev.mailroom.dkim.DnsKeyRecord;
+import dev.mailroom.dkim.KeyFileException;
+import dev.mailroom.dkim.SignedHeaders;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -56,6 +63,26 @@ public final class ConfigLoader {
         }
         Path base = path.toAbsolutePath().getParent();
         return new ConfigLoader(name).build(root, base);
+    }
+
+    /**
+     * Only data_dir of a configuration file ({@code null}: the default, ./data), without checking the rest: for
+     * {@code mailroom dkim keygen}, which creates a key file that the rest of the file may already name.
+     */
+    public static Path dataDir(Path path) throws ConfigException {
+        if (path == null) {
+            return Path.of(".").resolve("data").normalize();
+        }
+        String name = path.toString();
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(name, "", "file not found");
+        }
+        try {
+            JsonNode root = new TomlMapper().readTree(path.toFile());
+            return new ConfigLoader(name).new Section("", root).path("data_dir", path.toAbsolutePath().getParent(), "data");
+        } catch (IOException e) {
+            throw new ConfigException(name, "", "not valid TOML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
     }
 
     private MailroomConfig build(JsonNode root, Path base) throws ConfigException {
@@ -132,11 +159,12 @@ public final class ConfigLoader {
         MailroomConfig.Dns dns = dns(top.section("dns"), base);
         MailroomConfig.Local localDelivery = local(top.section("local"), base, dataDir, defaultDomain);
         QuotaSettings quota = quota(top.section("quota"));
+        DkimSettings dkim = dkim(top.section("dkim"), base, dataDir);
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
                 new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
                 new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay,
-                transfer, delivery, dns, localDelivery, quota);
+                transfer, delivery, dns, localDelivery, quota, dkim);
     }
 
     /**
@@ -408,6 +436,72 @@ public final class ConfigLoader {
         }
         s.done();
         return new MailroomConfig.Local(mode, root, layout, lmtp, aliases, plus, postmaster, catchAll);
+    }
+
+    /**
+     * [dkim] and its [[dkim.key]] tables. Every key file is read here, so that check-config and the start refuse an
+     * unreadable key, a key of the other algorithm or an RSA key under 1024 bits (RFC 8301 section 3.2, DKIM-03).
+     */
+    private DkimSettings dkim(Section s, Path base, Path dataDir) throws ConfigException {
+        if (s.node == null) {
+            return DkimSettings.NONE;
+        }
+        Canonicalization.Pair canonicalization;
+        try {
+            canonicalization = Canonicalization.Pair.parse(s.string("canonicalization", "relaxed/relaxed"));
+        } catch (IllegalArgumentException e) {
+            throw error(s.prefix + "canonicalization", e.getMessage());
+        }
+        // RFC 6376 section 3.5: x= must be later than t=; a year is far longer than any delivery takes.
+        Duration expiry = Duration.ofSeconds(s.longInt("expire_seconds", 0, 0, 366L * 86400));
+        List<String> headers = s.strings("headers", SignedHeaders.DEFAULT);
+        try {
+            SignedHeaders.check(headers);
+        } catch (IllegalArgumentException e) {
+            throw error(s.prefix + "headers", e.getMessage());
+        }
+        List<DkimSettings.Key> keys = new ArrayList<>();
+        Set<String> selectors = new HashSet<>();
+        for (Section k : s.sectionArray("key")) {
+            String domain = k.string("domain", null);
+            if (domain == null || !PathParser.isValidDomain(domain) || !domain.chars().allMatch(c -> c < 128)) {
+                throw error(k.prefix + "domain", domain == null ? "missing: the domain whose From: addresses this key signs"
+                        : "not a valid domain in ASCII (A-labels): " + domain);
+            }
+            domain = domain.toLowerCase(Locale.ROOT);
+            String selector = k.string("selector", null);
+            if (selector == null || !DnsKeyRecord.isValidSelector(selector)) {
+                throw error(k.prefix + "selector", selector == null ? "missing" : "not a valid selector: " + selector);
+            }
+            if (!selectors.add(domain + " " + selector.toLowerCase(Locale.ROOT))) {
+                // RFC 8463 section 6 (DKIM-04): two signatures of one domain need two selectors.
+                throw error(k.prefix + "selector", "selector " + selector + " of " + domain + " is configured twice");
+            }
+            String algorithmName = k.string("algorithm", null);
+            if (algorithmName == null) {
+                throw error(k.prefix + "algorithm", "missing: rsa or ed25519");
+            }
+            DkimAlgorithm algorithm;
+            try {
+                algorithm = DkimAlgorithm.ofKeyType(algorithmName);
+            } catch (IllegalArgumentException e) {
+                throw error(k.prefix + "algorithm", e.getMessage());
+            }
+            Path privateKey = k.path("private_key", base, dataDir.resolve("dkim").resolve(domain)
+                    .resolve(selector + ".key").toString());
+            try {
+                DkimKeyFile.read(privateKey, algorithm);
+            } catch (KeyFileException e) {
+                throw error(k.prefix + (e.wrongAlgorithm() ? "algorithm" : "private_key"), e.getMessage());
+            }
+            k.done();
+            keys.add(new DkimSettings.Key(domain, selector, algorithm, privateKey));
+        }
+        if (keys.isEmpty()) {
+            throw error(s.prefix + "key", "[dkim] without a [[dkim.key]] signs nothing; add a key or remove [dkim]");
+        }
+        s.done();
+        return new DkimSettings(keys, canonicalization, expiry, headers);
     }
 
     private void fullAddress(Section s, String key, String address) throws ConfigException {

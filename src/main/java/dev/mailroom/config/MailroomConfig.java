@@ -8,6 +8,7 @@ import dev.mailroom.delivery.RelaySettings;
 import dev.mailroom.delivery.RemoteSettings;
 import dev.mailroom.dns.TrustAnchors;
 import dev.mailroom.quota.QuotaSettings;
+import dev.mailroom.dkim.DkimSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,8 @@ public record MailroomConfig(
         Delivery delivery,
         Dns dns,
         Local local,
-        QuotaSettings quota) {
+        QuotaSettings quota,
+        DkimSettings dkim) {
 
     /**
      * The part of this configuration one process runs when the roles are split over hosts ({@code mailroom run
@@ -51,14 +53,14 @@ public record MailroomConfig(
         }
         if (role == Role.TRANSFER) {
             return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy,
-                    limits, auth, relay, transfer, delivery, dns, local, quota);
+                    limits, auth, relay, transfer, delivery, dns, local, quota, dkim);
         }
         Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce(),
                 delivery.destinationConcurrency(), delivery.activeLimit(), delivery.secure());
         Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
                 local.aliasesFile(), local.plusSeparators(), local.postmaster(), local.catchAll());
         return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
-                auth, relay, transfer, toMta, dns, relayed, quota);
+                auth, relay, transfer, toMta, dns, relayed, quota, dkim);
     }
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */

@@ -50,6 +50,14 @@ public final class FileSpool implements Spool {
     private static final String MAGIC = "Mailroom-Spool: 1";
     /** Enough spares for every session of a busy server to find one. */
     private static final int SPARE_CAPACITY = 512;
+    /**
+     * The second line of every envelope: where the fields given to {@link SpoolWriter#prependHeader} are and how
+     * long they are, as fixed-width numbers, so that the line is filled in place when they are known, after the
+     * content. Zero length: there are none. Files without the line (older versions) have none either.
+     */
+    private static final String PREPEND = "prepend ";
+    private static final int PREPEND_LINE_AT = MAGIC.length() + 1;
+    private static final String NO_PREPEND = prependLine(0, 0);
     private final Path incoming;
     private final Path queue;
     private final GroupSync queueSync;
@@ -121,6 +129,7 @@ public final class FileSpool implements Spool {
         private final OutputStream out;
         private final boolean reused; // a spare: older, longer content may follow what this message writes
         private boolean finished;
+        private boolean prepended;
 
         FileWriter(String id, Path file, FileChannel channel, OutputStream out, boolean reused) {
             this.id = id;
@@ -138,6 +147,26 @@ public final class FileSpool implements Spool {
         @Override
         public OutputStream content() {
             return out;
+        }
+
+        /**
+         * Appends the fields after the content and fills in the envelope's prepend line with where they are: no
+         * second file, no copy of the content, and the commit's single fsync covers both.
+         */
+        @Override
+        public void prependHeader(byte[] fields) throws IOException {
+            if (finished || prepended) {
+                throw new IllegalStateException(finished ? "already finished" : "header already prepended");
+            }
+            prepended = true;
+            out.flush();
+            long offset = channel.position();
+            out.write(fields);
+            out.flush();
+            java.nio.ByteBuffer line = java.nio.ByteBuffer.wrap(prependLine(offset, fields.length).getBytes(StandardCharsets.US_ASCII));
+            while (line.hasRemaining()) {
+                channel.write(line, PREPEND_LINE_AT + line.position());
+            }
         }
 
         @Override
@@ -241,6 +270,7 @@ public final class FileSpool implements Spool {
         return new FileMessage(id, file, header, state, size);
     }
 
+    /** The size counts the prepended fields: they are after the content in the file, before it for readers. */
     private record FileMessage(String id, Path file, ParsedHeader header, DeliveryState state, long size)
             implements StoredMessage {
         @Override
@@ -261,8 +291,70 @@ public final class FileSpool implements Spool {
         @Override
         public InputStream openContent() throws IOException {
             InputStream in = Files.newInputStream(file);
-            in.skipNBytes(header.length());
-            return in;
+            if (header.prependLength() == 0) {
+                in.skipNBytes(header.length());
+                return in;
+            }
+            try (FileChannel ch = FileChannel.open(file)) {
+                java.nio.ByteBuffer fields = java.nio.ByteBuffer.allocate(header.prependLength());
+                while (fields.hasRemaining()) {
+                    if (ch.read(fields, header.prependOffset() + fields.position()) < 0) {
+                        throw new IOException("spool file " + id + " ends inside its prepended header fields");
+                    }
+                }
+                in.skipNBytes(header.length());
+                return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(fields.array()),
+                        new Limited(in, header.prependOffset() - header.length()));
+            } catch (IOException | RuntimeException e) {
+                in.close();
+                throw e;
+            }
+        }
+    }
+
+    /** The content between the envelope and the prepended fields. */
+    private static final class Limited extends java.io.FilterInputStream {
+        private long left;
+
+        Limited(InputStream in, long length) {
+            super(in);
+            this.left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return len == 0 ? 0 : -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(Math.min(n, left));
+            left -= skipped;
+            return skipped;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return (int) Math.min(super.available(), left);
         }
     }
 
@@ -340,11 +432,18 @@ public final class FileSpool implements Spool {
 
     // ---- the envelope header of a spool file ----
 
-    private record ParsedHeader(Envelope envelope, String authUser, Instant created, long length) {}
+    /** @param prependOffset where the prepended fields are in the file; {@code prependLength} zero: none */
+    private record ParsedHeader(Envelope envelope, String authUser, Instant created, long length,
+                                long prependOffset, int prependLength) {}
+
+    private static String prependLine(long offset, int length) {
+        return String.format(java.util.Locale.ROOT, "%s%020d %010d", PREPEND, offset, length);
+    }
 
     static byte[] encodeEnvelope(Envelope env, String authUser, Instant created) {
         StringBuilder sb = new StringBuilder(256);
         sb.append(MAGIC).append('\n');
+        sb.append(NO_PREPEND).append('\n');
         sb.append("created ").append(created.toEpochMilli()).append('\n');
         sb.append("from ").append(env.reversePath() == null ? "<>" : Xtext.encode(env.reversePath().address())).append('\n');
         MailParameters p = env.parameters();
@@ -422,6 +521,8 @@ public final class FileSpool implements Spool {
             String envid = null;
             String auth = null;
             String user = null;
+            long prependOffset = 0;
+            int prependLength = 0;
             List<Recipient> rcpts = new ArrayList<>();
             for (String l : lines.subList(1, lines.size())) {
                 int sp = l.indexOf(' ');
@@ -440,6 +541,11 @@ public final class FileSpool implements Spool {
                     case "tlsoptional" -> tlsOptional = true;
                     case "user" -> user = Xtext.decode(value);
                     case "rcpt" -> rcpts.add(recipient(value));
+                    case "prepend" -> {
+                        String[] where = value.split(" ");
+                        prependOffset = Long.parseLong(where[0]);
+                        prependLength = Integer.parseInt(where[1]);
+                    }
                     default -> {
                         // unknown keys from a newer version are ignored
                     }
@@ -447,7 +553,10 @@ public final class FileSpool implements Spool {
             }
             Envelope env = new Envelope(from, new MailParameters(body, utf8, size, ret, envid, auth, requireTls,
                     tlsOptional && !requireTls), rcpts);
-            return new ParsedHeader(env, user, created, length);
+            if (prependLength < 0 || prependLength > 0 && prependOffset < length) {
+                throw new IllegalArgumentException("prepended fields at " + prependOffset + " inside the envelope");
+            }
+            return new ParsedHeader(env, user, created, length, prependOffset, prependLength);
         } catch (AddressException | RuntimeException e) {
             throw new IOException("spool file " + id + " has a damaged envelope: " + e.getMessage(), e);
         }

@@ -31,6 +31,11 @@ public final class NotifyingSpool implements Spool {
             }
 
             @Override
+            public void prependHeader(byte[] fields) throws IOException {
+                w.prependHeader(fields);
+            }
+
+            @Override
             public void commit() throws IOException {
                 w.commit();
                 committed.accept(w.id());

@@ -23,6 +23,8 @@ import dev.mailroom.directory.SenderRight;
 import dev.mailroom.directory.ThrottleSettings;
 import dev.mailroom.directory.User;
 import dev.mailroom.directory.UsersFile;
+import dev.mailroom.dkim.DkimSigner;
+import dev.mailroom.dkim.KeyFileException;
 import dev.mailroom.dns.MxResolver;
 import dev.mailroom.local.AliasTable;
 import dev.mailroom.local.AliasesFile;
@@ -156,6 +158,7 @@ public final class MailroomServer implements Closeable {
 
         // Next to the spool: the accounts' usage outlives a restart (see SendingQuota).
         quota = SendingQuota.open(config.dataDir().resolve("quota"), config.quota(), Clock.systemUTC());
+        DkimSigner signer = dkimSigner();
         MailroomConfig.Limits l = config.limits();
         List<Cidr> exempt = l.exemptNetworks();
         SmtpListener.Limits connectionLimits = new SmtpListener.Limits(l.maxConnections(), l.maxConnectionsPerClient(),
@@ -174,7 +177,7 @@ public final class MailroomServer implements Closeable {
                     mode == TlsMode.STARTTLS && !transfer, l.commandLineLimit(), ListenerSettings.DEFAULT_AUTH_LINE_LIMIT,
                     l.maxMessageSize(), l.maxRecipients(), l.maxBadCommands(), l.maxAuthFailures(),
                     l.commandTimeout(), l.commandTimeout(), true, true, true);
-            MailPolicy role = transfer ? transferPolicy(localRecipients, spool) : submissionPolicy(spec, rights, spool);
+            MailPolicy role = transfer ? transferPolicy(localRecipients, spool) : submissionPolicy(spec, rights, spool, signer);
             // AUTH on port 25 only where the site wants its users to submit there (auth = true).
             AuthService listenerAuth = !transfer || spec.auth() ? auth : null;
             // Wherever an account can authenticate, its sending quota holds.
@@ -212,14 +215,24 @@ public final class MailroomServer implements Closeable {
         return new SmtpDelivery(config.relay(), config.delivery().remote(), mx, policies, tlsReports);
     }
 
-    private SubmissionPolicy submissionPolicy(MailroomConfig.Listener spec, SenderRights rights, Spool spool) {
+    /** The DKIM keys, read again at start: a key that changed since the configuration was checked is caught here. */
+    private DkimSigner dkimSigner() throws ConfigException {
+        try {
+            return DkimSigner.start(config.dkim(), Clock.systemUTC());
+        } catch (KeyFileException e) {
+            throw new ConfigException(config.source().toString(), "dkim", e.getMessage());
+        }
+    }
+
+    private SubmissionPolicy submissionPolicy(MailroomConfig.Listener spec, SenderRights rights, Spool spool,
+                                              DkimSigner signer) {
         List<Cidr> trusted = spec.trustedNetworks();
         SubmissionSettings policySettings = new SubmissionSettings(config.hostname(), config.defaultDomain(),
                 config.localDomains(), UnqualifiedAddresses.valueOf(config.policy().unqualified().toUpperCase(Locale.ROOT)),
                 spec.postmasterWithoutAuth(), config.policy().aliases(), config.policy().receivedClientIp(),
                 config.policy().receivedUser(), config.limits().maxHeaderSection(),
                 (InetAddress ip) -> trusted.stream().anyMatch(c -> c.contains(ip)));
-        return new SubmissionPolicy(policySettings, rights, spool);
+        return new SubmissionPolicy(policySettings, rights, spool, signer);
     }
 
     private TransferPolicy transferPolicy(LocalRecipients localRecipients, Spool spool) {

@@ -4,6 +4,7 @@ import dev.mailroom.address.Mailbox;
 import dev.mailroom.address.PathParser;
 import dev.mailroom.address.Xtext;
 import dev.mailroom.directory.SenderRight;
+import dev.mailroom.dkim.DkimSigner;
 import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
@@ -22,19 +23,22 @@ import java.util.Locale;
 /**
  * The MSA's rules (RFC 6409) for one submission listener: authentication is required (4.3), envelope
  * addresses are fully qualified (4.2), users send only as themselves (6.1), messages are checked and
- * completed (6.3, 8) by {@link SubmissionFixups} before they reach the spool.
+ * completed (6.3, 8) by {@link SubmissionFixups} before they reach the spool, and signed with the author
+ * domain's DKIM keys, if it has any (8.5).
  */
 public final class SubmissionPolicy implements MailPolicy {
     private final SubmissionSettings settings;
     private final SenderRights rights;
     private final Spool spool;
     private final Qualification qualification;
+    private final DkimSigner signer;
 
-    public SubmissionPolicy(SubmissionSettings settings, SenderRights rights, Spool spool) {
+    public SubmissionPolicy(SubmissionSettings settings, SenderRights rights, Spool spool, DkimSigner signer) {
         this.settings = settings;
         this.rights = rights;
         this.spool = spool;
         this.qualification = new Qualification(settings);
+        this.signer = signer;
     }
 
     /** RFC 6409 section 4.3 (MSA-10): every transaction command needs an authenticated session. */
@@ -121,7 +125,7 @@ public final class SubmissionPolicy implements MailPolicy {
         try {
             return new SubmissionReceiver(opener,
                     queueId -> new SubmissionFixups(settings, rights, qualification, session, envelope, queueId),
-                    settings.maxHeaderSection());
+                    signer, settings.maxHeaderSection());
         } catch (IOException e) {
             throw StorageFailure.of(e);
         }

@@ -234,4 +234,18 @@ class SpoolFilesTest {
         assertThat(spares()).isEmpty();
         assertThat(Files.list(dir.resolve("queue"))).isEmpty();
     }
+
+    @Test
+    void fieldsPrependedInASpareAreKeptAndNothingOfTheOldTailFollows() throws Exception {
+        FileSpool spool = FileSpool.recover(dir);
+        spool.remove(commit(spool, "Subject: long\r\n\r\n" + "z".repeat(30_000) + "\r\n"));
+        SpoolWriter w = spool.create(envelope(), null);
+        w.content().write("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        w.prependHeader("DKIM-Signature: v=1; x\r\n".getBytes(StandardCharsets.US_ASCII));
+        w.commit();
+        assertThat(spares()).isEmpty(); // it went into the spare
+        assertThat(contentOf(spool, w.id())).isEqualTo("DKIM-Signature: v=1; x\r\nSubject: s\r\n\r\nbody\r\n");
+        assertThat(spool.read(w.id()).size()).isEqualTo(
+                "DKIM-Signature: v=1; x\r\nSubject: s\r\n\r\nbody\r\n".length());
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailroom.address.Mailbox;
 import dev.mailroom.directory.SenderRight;
+import dev.mailroom.dkim.DkimSigner;
 import dev.mailroom.envelope.Envelope;
 import dev.mailroom.envelope.MailParameters;
 import dev.mailroom.envelope.Recipient;
@@ -120,6 +121,11 @@ class SubmissionUnitTest {
             };
         }
 
+        @Override
+        public void prependHeader(byte[] fields) {
+            throw new AssertionError("nothing is signed in these tests");
+        }
+
         @Override public void commit() { committed = true; }
         @Override public void abort() { aborted = true; }
     }
@@ -127,7 +133,7 @@ class SubmissionUnitTest {
     @Test
     void SMTP_30_diskFullWhileStreamingIs452_431AndNothingCommitted() throws IOException {
         FailingWriter w = new FailingWriter("No space left on device", 300);
-        SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), 65536);
+        SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), DkimSigner.none(), 65536);
         byte[] msg = ("From: alice@example.com\r\n\r\n" + "body line\r\n".repeat(100)).getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> r.content().write(msg, 0, msg.length)).isInstanceOf(IOException.class);
         // even if the caller goes on to finish, the partial message must not be committed
@@ -142,7 +148,7 @@ class SubmissionUnitTest {
     @Test
     void SMTP_30_ioErrorOnHeaderOnlyMessageIs451_430AndNothingCommitted() throws IOException {
         FailingWriter w = new FailingWriter("Input/output error", 0);
-        SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), 65536);
+        SubmissionReceiver r = new SubmissionReceiver(tlsOptional -> w, id -> fixups(id), DkimSigner.none(), 65536);
         byte[] msg = "From: alice@example.com\r\nSubject: x\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> {
             r.content().write(msg, 0, msg.length);
@@ -160,7 +166,7 @@ class SubmissionUnitTest {
         SenderRights broken = (user, address) -> {
             throw new dev.mailroom.sasl.CredentialStoreUnavailableException("users file unreadable");
         };
-        SubmissionPolicy policy = new SubmissionPolicy(SETTINGS, broken, null);
+        SubmissionPolicy policy = new SubmissionPolicy(SETTINGS, broken, null, DkimSigner.none());
         assertThatThrownBy(() -> policy.mail(new Session("alice@example.com"), new Mailbox("alice", "example.com"), MailParameters.NONE))
                 .isInstanceOfSatisfying(SmtpException.class, e -> {
                     assertThat(e.reply().code()).isEqualTo(451);
