@@ -380,8 +380,22 @@ public final class Scheduler implements Closeable {
         closed = true;
         workers.forEach(Thread::interrupt);
         scanner.interrupt();
+        // Wait for the attempts under way to record their outcome: the server releases the spool's lock after
+        // this, and a worker still writing a state file then would race the next owner of the spool.
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        try {
+            for (Thread t : workers) {
+                t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
+            scanner.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         delivery.close();
     }
+
+    /** An interrupted attempt ends at its next blocking call; this bounds a delivery agent that does not. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private record Due(String id, Instant when) implements Delayed {
         @Override
