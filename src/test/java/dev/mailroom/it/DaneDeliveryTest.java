@@ -108,6 +108,9 @@ class DaneDeliveryTest {
                 mx-unusable      A     127.0.0.2
                 _%1$d._tcp.mx-unusable TLSA 0 0 1 %4$s
                 _%1$d._tcp.mx-unusable TLSA 1 1 1 %5$s
+                unusable-clear   MX    10 mx-unusable-clear
+                mx-unusable-clear A    127.0.0.3
+                _%1$d._tcp.mx-unusable-clear TLSA 0 0 1 %4$s
                 bogus            MX    10 mx-bogus
                 mx-bogus         A     127.0.0.2
                 _%1$d._tcp.mx-bogus TLSA %2$s
@@ -169,11 +172,15 @@ class DaneDeliveryTest {
     }
 
     private void submit(String marker, String rcpt) throws Exception {
+        submitText(Wire.message(marker), rcpt);
+    }
+
+    private void submitText(String message, String rcpt) throws Exception {
         try (SmtpTestClient c = Wire.plainSession(mr.trusted())) {
             expect(c.cmd("MAIL FROM:<a@example.com>"), 250, "2.1.0");
             expect(c.cmd("RCPT TO:<" + rcpt + ">"), 250, "2.1.5");
             SmtpTestClient.expect(c.cmd("DATA"), 354);
-            c.write(Wire.message(marker) + ".\r\n");
+            c.write(message + ".\r\n");
             expect(c.read(), 250, "2.0.0");
         }
     }
@@ -262,6 +269,14 @@ class DaneDeliveryTest {
     }
 
     @Test
+    void RTLS_04_tls_required_no_is_delivered_despite_a_failing_dane_check_starttls_still_tried() throws Exception {
+        String marker = Wire.marker();
+        submitText("From: a@example.com\r\nTo: x@mismatch.dane.test\r\nTLS-Required: No\r\nSubject: " + marker
+                + "\r\n\r\nbody\r\n", "x@mismatch.dane.test");
+        assertThat(awaitOne(dane, marker).tls()).isTrue(); // RFC 8689 section 4.2.2
+    }
+
+    @Test
     void DANE_02_a_dane_host_without_starttls_defers_and_nothing_is_sent_in_clear() throws Exception {
         submit(Wire.marker(), "x@nostarttls.dane.test");
         String states = awaitStates("4.7.5");
@@ -275,6 +290,10 @@ class DaneDeliveryTest {
         String marker = Wire.marker();
         submit(marker, "x@unusable.dane.test");
         assertThat(awaitOne(dane, marker).tls()).isTrue();
+        // still TLS required: the same records in front of a host without STARTTLS defer the message
+        submit(Wire.marker(), "x@unusable-clear.dane.test");
+        assertThat(awaitStates("4.7.5")).contains("mx-unusable-clear.dane.test does not offer STARTTLS");
+        assertThat(plain.messages()).isEmpty();
     }
 
     @Test
