@@ -1,5 +1,7 @@
 package dev.mailroom.dane;
 
+import dev.mailroom.tls.CertificateRejectedException;
+import dev.mailroom.tls.CertificateRejectedException.Reason;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
@@ -45,7 +47,9 @@ public final class DaneTrustManager extends X509ExtendedTrustManager {
     /**
      * Whether the chain (server certificate first) is authenticated by the TLSA records.
      *
-     * @throws CertificateException saying which record kinds were tried and why each failed
+     * @throws CertificateException saying which record kinds were tried and why each failed; a
+     *                              {@link CertificateRejectedException} when the records do not authenticate the chain,
+     *                              so a failed delivery is reported as tlsa-invalid (RFC 8460 section 4.3.2)
      */
     public void verify(X509Certificate[] chain) throws CertificateException {
         if (chain == null || chain.length == 0) {
@@ -73,10 +77,10 @@ public final class DaneTrustManager extends X509ExtendedTrustManager {
             }
         }
         if (problems.isEmpty()) {
-            throw new CertificateException("no TLSA record of " + tlsa.baseDomain()
-                    + " matches the server's certificate chain (" + chain.length + " certificates)");
+            throw new CertificateRejectedException(Reason.TLSA_MISMATCH, "no TLSA record of " + tlsa.baseDomain()
+                    + " matches the server's certificate chain (" + chain.length + " certificates)", null);
         }
-        throw new CertificateException("DANE-TA: " + String.join("; ", problems));
+        throw new CertificateRejectedException(Reason.TLSA_MISMATCH, "DANE-TA: " + String.join("; ", problems), null);
     }
 
     /** RFC 7672 section 3.1.2: the chain below the trust anchor at {@code anchor} must verify. */

@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
@@ -78,15 +79,33 @@ public final class SmtpDelivery implements DeliveryAgent {
     }
 
     /**
-     * Where to connect, and how.
+     * Where to connect, and how: the rule is decided when the host is first tried, since for an MX host that may
+     * take a TLSA lookup (RFC 7672 section 2.2.1), and shared by the host's addresses.
+     */
+    private record Target(String name, InetSocketAddress address, Supplier<Rule> rule, boolean auth) {
+        Target(String name, InetSocketAddress address, TransportSecurity security, boolean auth) {
+            this(name, address, () -> new Rule(security, Optional.empty()), auth);
+        }
+
+        TransportSecurity security() {
+            return rule.get().security();
+        }
+
+        Optional<ReportPolicy> report() {
+            return rule.get().report();
+        }
+
+        String key() {
+            return name + "|" + address.getAddress().getHostAddress() + ":" + address.getPort() + "|" + security().key();
+        }
+    }
+
+    /**
+     * How to treat one host.
      *
      * @param report the policy that TLS reports name for this host, when its outcomes are reported (MX hosts)
      */
-    private record Target(String name, InetSocketAddress address, TransportSecurity security, boolean auth,
-                          Optional<ReportPolicy> report) {
-        String key() {
-            return name + "|" + address.getAddress().getHostAddress() + ":" + address.getPort() + "|" + security.key();
-        }
+    private record Rule(TransportSecurity security, Optional<ReportPolicy> report) {
     }
 
     /**
@@ -184,14 +203,13 @@ public final class SmtpDelivery implements DeliveryAgent {
                 TransportSecurity security = policies.forSmarthost(smarthost, need);
                 yield addresses(smarthost.host()).stream()
                         .map(a -> new Target(smarthost.host(), new InetSocketAddress(a, smarthost.port()), security,
-                                smarthost.username().isPresent(), Optional.<ReportPolicy>empty()))
+                                smarthost.username().isPresent()))
                         .toList();
             }
             case Destination.Host h -> {
                 TransportSecurity security = policies.forRoute(h.host(), need);
                 yield addresses(h.host()).stream()
-                        .map(a -> new Target(h.host(), new InetSocketAddress(a, h.port()), security, false,
-                                Optional.<ReportPolicy>empty()))
+                        .map(a -> new Target(h.host(), new InetSocketAddress(a, h.port()), security, false))
                         .toList();
             }
             case Destination.Mx mx -> mxTargets(mx.domain(), need);
@@ -217,15 +235,37 @@ public final class SmtpDelivery implements DeliveryAgent {
         SecurityPolicies.ForDomain security = policies.forMx(domain, need);
         security.policyFailure().ifPresent(f -> reports.ifPresent(r -> r.failure(
                 new ReportPolicy(ReportPolicy.STS, domain, List.of(), List.of()), f.type(), null, null, f.reason())));
-        Optional<ReportPolicy> report = Optional.of(security.reportPolicy());
         List<Target> out = new ArrayList<>();
         for (TargetHost host : hosts) {
-            TransportSecurity rule = security.perHost().apply(host.name());
+            Supplier<Rule> rule = once(() -> rule(security, host));
             for (InetAddress a : host.addresses()) {
-                out.add(new Target(host.name(), new InetSocketAddress(a, remote.mxPort()), rule, false, report));
+                out.add(new Target(host.name(), new InetSocketAddress(a, remote.mxPort()), rule, false));
             }
         }
         return out;
+    }
+
+    /** The host's rule; a DANE policy failure (bogus or unusable TLSA records) is reported as it is found. */
+    private Rule rule(SecurityPolicies.ForDomain security, TargetHost host) {
+        SecurityPolicies.ForHost h = security.perHost().apply(host);
+        h.tlsaProblem().ifPresent(p -> reports.ifPresent(r -> r.failure(h.report(), p.type(), host.name(), null,
+                oneLine(p.detail()))));
+        return new Rule(h.security(), Optional.of(h.report()));
+    }
+
+    /** {@code decide} on the first call only. */
+    private static <T> Supplier<T> once(Supplier<T> decide) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = decide.get();
+                }
+                return value;
+            }
+        };
     }
 
     private List<InetAddress> addresses(String host) throws HopFailure {
@@ -324,8 +364,7 @@ public final class SmtpDelivery implements DeliveryAgent {
                         && reported(t); // RFC 8460 no-policy-found: a TLS session counts as a success
                 case TransportSecurity.Encrypted e -> {
                     if (!offered) {
-                        throw new HopFailure(SmtpReply.of(451, "4.7.4",
-                                t.name() + " does not offer STARTTLS, which the TLS policy requires"), t.name());
+                        throw noStartTls(t, e.origin());
                     }
                     yield upgrade(client, unverified(t));
                 }
@@ -354,9 +393,7 @@ public final class SmtpDelivery implements DeliveryAgent {
             throws IOException, SmtpClientException, HopFailure {
         if (!offered) {
             report(t, ResultType.STARTTLS_NOT_SUPPORTED, "STARTTLS not offered");
-            throw new HopFailure(v.origin() == TransportSecurity.Origin.CONFIGURED
-                    ? SmtpReply.of(451, "4.7.4", t.name() + " does not offer STARTTLS, which the TLS policy requires")
-                    : tlsFailure(v.origin(), t.name() + " does not offer STARTTLS"), t.name());
+            throw noStartTls(t, v.origin());
         }
         try {
             upgrade(client, socket -> v.check().handshake(socket, t.name(), t.address().getPort()));
@@ -371,6 +408,13 @@ public final class SmtpDelivery implements DeliveryAgent {
         }
         reports.ifPresent(r -> t.report().ifPresent(r::success));
         return true;
+    }
+
+    /** TLS is required and the host does not offer STARTTLS: this host is not used (RFC 3207 section 4). */
+    private static HopFailure noStartTls(Target t, TransportSecurity.Origin origin) {
+        return new HopFailure(origin == TransportSecurity.Origin.CONFIGURED
+                ? SmtpReply.of(451, "4.7.4", t.name() + " does not offer STARTTLS, which the TLS policy requires")
+                : tlsFailure(origin, t.name() + " does not offer STARTTLS"), t.name());
     }
 
     /** MTA-STS testing (RFC 8461 section 5): the check runs and is reported, the session goes on regardless. */
@@ -428,18 +472,21 @@ public final class SmtpDelivery implements DeliveryAgent {
             case EXPIRED -> ResultType.CERTIFICATE_EXPIRED;
             case NOT_TRUSTED -> ResultType.CERTIFICATE_NOT_TRUSTED;
             case INVALID -> ResultType.VALIDATION_FAILURE;
+            case TLSA_MISMATCH -> ResultType.TLSA_INVALID;
         };
     }
 
     /**
      * The reply when authenticated TLS could not be had: MTA-STS defers with 4.7.5 (RFC 8461 section 5: never a
-     * permanent failure from one attempt); REQUIRETLS fails with 5.7.10 (RFC 8689 section 4.2.1: an NDR when no
-     * host is left); a configured policy defers with 4.7.5 too.
+     * permanent failure from one attempt); DANE too (RFC 7672 section 2.2: the host may be fixed before the queue
+     * lifetime ends); REQUIRETLS fails with 5.7.10 (RFC 8689 section 4.2.1: an NDR when no host is left); a
+     * configured policy defers with 4.7.5 too.
      */
     private static SmtpReply tlsFailure(TransportSecurity.Origin origin, String text) {
         return switch (origin) {
             case REQUIRETLS -> SmtpReply.of(550, "5.7.10", "REQUIRETLS: " + text);
             case MTA_STS -> SmtpReply.of(451, "4.7.5", text + " (MTA-STS policy)");
+            case DANE -> SmtpReply.of(451, "4.7.5", text + " (DANE, RFC 7672)");
             case CONFIGURED -> SmtpReply.of(451, "4.7.5", text + " (TLS policy)");
         };
     }

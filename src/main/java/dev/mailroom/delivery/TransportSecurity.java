@@ -4,14 +4,13 @@ import dev.mailroom.smtp.SmtpReply;
 import dev.mailroom.tls.CertificateCheck;
 
 /**
- * How TLS must be used towards one next-hop host, as {@link SecurityPolicies} decides it from DANE (later),
- * MTA-STS, the configured policy and the message's own demands (REQUIRETLS, TLS-Required: No). SmtpDelivery
+ * How TLS must be used towards one next-hop host, as {@link SecurityPolicies} decides it from DANE, MTA-STS, the configured policy and the message's own demands (REQUIRETLS, TLS-Required: No). SmtpDelivery
  * applies it at STARTTLS; a new kind of policy is a new certificate check or a new case here, not a rewrite.
  */
 public sealed interface TransportSecurity {
 
     /** Who asked for authenticated TLS: shapes the reply when it cannot be had. */
-    enum Origin { CONFIGURED, MTA_STS, REQUIRETLS }
+    enum Origin { CONFIGURED, MTA_STS, DANE, REQUIRETLS }
 
     /** A key for the connection cache: connections made under different rules are never shared. */
     String key();
@@ -32,8 +31,11 @@ public sealed interface TransportSecurity {
         }
     }
 
-    /** STARTTLS is mandatory, any certificate ({@code [relay] tls = "required"} without verify_certificate). */
-    record Encrypted() implements TransportSecurity {
+    /**
+     * STARTTLS is mandatory, any certificate: {@code [relay] tls = "required"} without verify_certificate
+     * (CONFIGURED), or a secure TLSA set without a usable record (DANE, RFC 7672 section 2.2).
+     */
+    record Encrypted(Origin origin) implements TransportSecurity {
         @Override
         public String key() {
             return "encrypted";
@@ -62,7 +64,10 @@ public sealed interface TransportSecurity {
         }
     }
 
-    /** This host must not be used at all, for {@code reply} (MTA-STS enforce: the MX is not in the policy). */
+    /**
+     * This host must not be used at all, for {@code reply}: MTA-STS enforce and the MX is not in the policy, or its
+     * TLSA records are bogus or could not be looked up (RFC 7672 section 2.1.1).
+     */
     record Refused(SmtpReply reply) implements TransportSecurity {
         @Override
         public String key() {

@@ -12,6 +12,7 @@ import dev.mailroom.delivery.LocalDelivery;
 import dev.mailroom.delivery.Notifier;
 import dev.mailroom.delivery.Router;
 import dev.mailroom.delivery.Scheduler;
+import dev.mailroom.dane.DaneResolver;
 import dev.mailroom.delivery.SecurityPolicies;
 import dev.mailroom.delivery.SmtpDelivery;
 import dev.mailroom.directory.Argon2Parameters;
@@ -195,7 +196,7 @@ public final class MailroomServer implements Closeable {
 
     /**
      * The SMTP agent with the secure-transport policies: MTA-STS (policies cached under data_dir/mta-sts) and TLS
-     * reports (data_dir/tls-rpt), both on unless [delivery] turns them off.
+     * reports (data_dir/tls-rpt), both on unless [delivery] turns them off, and DANE with [dns] dnssec.
      */
     private SmtpDelivery smtpDelivery(MxResolver mx) throws IOException {
         MailroomConfig.SecureTransport secure = config.delivery().secure();
@@ -210,8 +211,10 @@ public final class MailroomServer implements Closeable {
                     config.local().postmaster(), Clock.systemUTC()));
             tlsReports.get().start();
         }
+        // RFC 7672 section 2.1: DANE only where DNS answers are validated; TLSA records are then looked up per MX host.
+        Optional<DaneResolver> dane = mx.validating() ? Optional.of(new DaneResolver(mx)) : Optional.empty();
         SecurityPolicies policies = new SecurityPolicies(config.delivery().remote(), webPki,
-                PkixCheck.withRoots(config.relay().trustedCa()), mtaSts);
+                PkixCheck.withRoots(config.relay().trustedCa()), mtaSts, dane);
         return new SmtpDelivery(config.relay(), config.delivery().remote(), mx, policies, tlsReports);
     }
 

@@ -14,7 +14,9 @@ public final class CertificateRejectedException extends CertificateException {
         /** RFC 8460 certificate-not-trusted: no path to a trusted root. */
         NOT_TRUSTED,
         /** RFC 8460 validation-failure: anything else. */
-        INVALID
+        INVALID,
+        /** RFC 8460 tlsa-invalid: no record of a secure TLSA set authenticates the chain (RFC 7672 section 3). */
+        TLSA_MISMATCH
     }
 
     private final Reason reason;

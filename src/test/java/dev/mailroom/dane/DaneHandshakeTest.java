@@ -11,6 +11,7 @@ import dev.mailroom.dns.TestZone;
 import dev.mailroom.dns.TrustAnchors;
 import dev.mailroom.sink.SinkServer;
 import dev.mailroom.smtp.client.SmtpClient;
+import dev.mailroom.tls.CertificateRejectedException;
 import dev.mailroom.tls.ClientTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -136,6 +137,39 @@ class DaneHandshakeTest {
         SmtpClient client = connect();
         assertThatThrownBy(() -> client.startTls(daneTls(tlsa, sink.port())))
                 .isInstanceOf(SSLHandshakeException.class);
+        client.close();
+    }
+
+    @Test
+    void the_dane_check_sends_the_base_domain_as_sni_and_refuses_a_mismatch_as_tlsa_mismatch() throws Exception {
+        DanePki.Issued stranger = DanePki.selfSigned(DanePki.now(-1), DanePki.now(24), MX);
+        dns.add("_25._tcp.mx.dane.test. TLSA " + DanePki.tlsaText(2, 1, 1, ca.cert()));
+        DaneCheck check = new DaneCheck(((DanePolicy.Verify) policy()).tlsa());
+        assertThat(check.checksHostName()).isFalse();
+        try (SmtpClient client = connect()) {
+            client.startTls(socket -> {
+                try {
+                    return check.handshake(socket, "127.0.0.1", sink.port()); // whatever the caller names
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThat(client.isTls()).isTrue();
+        }
+        assertThat(sniSeen).containsExactly(MX);
+
+        DaneCheck other = new DaneCheck(new TlsaSet(MX, List.of(MX), List.of(DanePki.tlsa(3, 1, 1, stranger.cert()))));
+        assertThat(other.name()).startsWith("dane-" + MX).isNotEqualTo(check.name()); // a cache key per TLSA set
+        SmtpClient client = connect();
+        assertThatThrownBy(() -> client.startTls(socket -> {
+            try {
+                return other.handshake(socket, MX, sink.port());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        })).satisfies(e -> assertThat(CertificateRejectedException.in(e)).isNotNull()
+                .extracting(CertificateRejectedException::reason)
+                .isEqualTo(CertificateRejectedException.Reason.TLSA_MISMATCH));
         client.close();
     }
 }

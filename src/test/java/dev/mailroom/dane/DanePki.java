@@ -41,53 +41,53 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Certificates for DANE tests, made with Bouncy Castle: CAs, leaves with chosen names and dates, TLSA data. */
-final class DanePki {
+public final class DanePki {
     private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
     private DanePki() {
     }
 
     /** A certificate with its key. */
-    record Issued(KeyPair keys, X509Certificate cert) {
+    public record Issued(KeyPair keys, X509Certificate cert) {
     }
 
-    static KeyPair keys() throws Exception {
+    public static KeyPair keys() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         return g.generateKeyPair();
     }
 
     /** A self-signed CA certificate, valid from an hour ago for 30 days. */
-    static Issued ca(String cn) throws Exception {
+    public static Issued ca(String cn) throws Exception {
         KeyPair k = keys();
         return new Issued(k, build(k, cn, k.getPrivate(), cn(cn), true, now(-1), now(24 * 30)));
     }
 
     /** An intermediate CA under {@code issuer}. */
-    static Issued intermediate(String cn, Issued issuer) throws Exception {
+    public static Issued intermediate(String cn, Issued issuer) throws Exception {
         KeyPair k = keys();
         return new Issued(k, build(k, cn, issuer.keys().getPrivate(), subject(issuer), true, now(-1), now(24 * 30)));
     }
 
     /** A server certificate under {@code issuer} naming {@code dnsNames} (the first also as CN), currently valid. */
-    static Issued leaf(Issued issuer, String... dnsNames) throws Exception {
+    public static Issued leaf(Issued issuer, String... dnsNames) throws Exception {
         return leaf(issuer, now(-1), now(24 * 30), dnsNames);
     }
 
-    static Issued leaf(Issued issuer, Instant notBefore, Instant notAfter, String... dnsNames) throws Exception {
+    public static Issued leaf(Issued issuer, Instant notBefore, Instant notAfter, String... dnsNames) throws Exception {
         KeyPair k = keys();
         return new Issued(k, build(k, dnsNames[0], issuer.keys().getPrivate(), subject(issuer), false, notBefore,
                 notAfter, dnsNames));
     }
 
     /** A self-signed server certificate (not a CA) with these names and dates. */
-    static Issued selfSigned(Instant notBefore, Instant notAfter, String... dnsNames) throws Exception {
+    public static Issued selfSigned(Instant notBefore, Instant notAfter, String... dnsNames) throws Exception {
         KeyPair k = keys();
         return new Issued(k, build(k, dnsNames[0], k.getPrivate(), cn(dnsNames[0]), false, notBefore, notAfter,
                 dnsNames));
     }
 
-    static Instant now(long plusHours) {
+    public static Instant now(long plusHours) {
         return Instant.now().plus(Duration.ofHours(plusHours));
     }
 
@@ -123,7 +123,7 @@ final class DanePki {
     }
 
     /** The TLSA record for a certificate, computed independently of {@link TlsaRecord#matches}. */
-    static TlsaRecord tlsa(int usage, int selector, int matchingType, X509Certificate cert) throws Exception {
+    public static TlsaRecord tlsa(int usage, int selector, int matchingType, X509Certificate cert) throws Exception {
         byte[] selected = selector == 0 ? cert.getEncoded()
                 : Certificate.getInstance(cert.getEncoded()).getSubjectPublicKeyInfo().getEncoded();
         byte[] data = switch (matchingType) {
@@ -135,7 +135,7 @@ final class DanePki {
     }
 
     /** The same as master-file text: {@code "3 1 1 <hex>"}. */
-    static String tlsaText(int usage, int selector, int matchingType, X509Certificate cert) throws Exception {
+    public static String tlsaText(int usage, int selector, int matchingType, X509Certificate cert) throws Exception {
         TlsaRecord r = tlsa(usage, selector, matchingType, cert);
         return usage + " " + selector + " " + matchingType + " " + HexFormat.of().formatHex(r.data());
     }
@@ -144,7 +144,7 @@ final class DanePki {
      * A server-side TLS context presenting {@code chain} (server certificate first) with {@code key}, whose key
      * manager records the SNI host names clients send (RFC 6066 section 3) in {@code sniSeen}.
      */
-    static SSLContext server(PrivateKey key, List<String> sniSeen, X509Certificate... chain) throws Exception {
+    public static SSLContext server(PrivateKey key, List<String> sniSeen, X509Certificate... chain) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry("server", key, new char[0], chain);
@@ -218,7 +218,7 @@ final class DanePki {
         }
     }
 
-    static List<String> recorder() {
+    public static List<String> recorder() {
         return new CopyOnWriteArrayList<>();
     }
 }
