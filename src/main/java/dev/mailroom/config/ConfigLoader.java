@@ -160,11 +160,41 @@ public final class ConfigLoader {
         MailroomConfig.Local localDelivery = local(top.section("local"), base, dataDir, defaultDomain);
         QuotaSettings quota = quota(top.section("quota"));
         DkimSettings dkim = dkim(top.section("dkim"), base, dataDir);
+        MailroomConfig.Admin admin = admin(top);
         top.done();
         return new MailroomConfig(base.resolve(file), hostname, dataDir, defaultDomain, Set.copyOf(local),
                 new MailroomConfig.Tls(cert, key, nativeCrypto), listeners,
                 new MailroomConfig.Policy(unqualified, receivedIp, receivedUser, aliases), limits, auth, relay,
-                transfer, delivery, dns, localDelivery, quota, dkim);
+                transfer, delivery, dns, localDelivery, quota, dkim, admin);
+    }
+
+    /**
+     * The [admin] table: where /metrics, /health and /ready are served. Without the table, nowhere; with it,
+     * on loopback port 9465 unless listen says otherwise ("" turns it off; port 0 picks a free port).
+     */
+    private MailroomConfig.Admin admin(Section top) throws ConfigException {
+        if (!top.keys().contains("admin")) {
+            return new MailroomConfig.Admin(Optional.empty());
+        }
+        Section s = top.section("admin");
+        String listen = s.string("listen", MailroomConfig.Admin.DEFAULT_LISTEN);
+        s.done();
+        if (listen.isEmpty()) {
+            return new MailroomConfig.Admin(Optional.empty());
+        }
+        int colon = listen.lastIndexOf(':');
+        String host = colon <= 0 ? "" : listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+            if (port < 0 || port > 65535 || !host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw new IllegalArgumentException();
+            }
+            return new MailroomConfig.Admin(Optional.of(new InetSocketAddress(java.net.InetAddress.ofLiteral(host), port)));
+        } catch (RuntimeException e) {
+            throw error(s.prefix + "listen", "expected a numeric host:port (\"127.0.0.1:9465\") or \"\" for none, got "
+                    + listen);
+        }
     }
 
     /**

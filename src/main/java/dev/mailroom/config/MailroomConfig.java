@@ -35,7 +35,8 @@ public record MailroomConfig(
         Dns dns,
         Local local,
         QuotaSettings quota,
-        DkimSettings dkim) {
+        DkimSettings dkim,
+        Admin admin) {
 
     /**
      * The part of this configuration one process runs when the roles are split over hosts ({@code mailroom run
@@ -53,14 +54,22 @@ public record MailroomConfig(
         }
         if (role == Role.TRANSFER) {
             return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy,
-                    limits, auth, relay, transfer, delivery, dns, local, quota, dkim);
+                    limits, auth, relay, transfer, delivery, dns, local, quota, dkim, admin);
         }
         Delivery toMta = new Delivery(true, delivery.remote(), Map.of(), delivery.delayNotice(), delivery.doubleBounce(),
                 delivery.destinationConcurrency(), delivery.activeLimit(), delivery.secure());
         Local relayed = new Local(LocalMode.RELAY, local.maildirRoot(), local.layout(), local.lmtp(),
                 local.aliasesFile(), local.plusSeparators(), local.postmaster(), local.catchAll());
         return new MailroomConfig(source, hostname, dataDir, defaultDomain, localDomains, tls, mine, policy, limits,
-                auth, relay, transfer, toMta, dns, relayed, quota, dkim);
+                auth, relay, transfer, toMta, dns, relayed, quota, dkim, admin);
+    }
+
+    /**
+     * The admin HTTP listener ([admin]): /metrics, /health, /ready. Empty when the file has no [admin] table or
+     * sets listen = "" (off); otherwise a numeric address, loopback unless the operator chooses otherwise.
+     */
+    public record Admin(Optional<InetSocketAddress> listen) {
+        public static final String DEFAULT_LISTEN = "127.0.0.1:9465";
     }
 
     /** Certificate and key; both empty means a generated self-signed certificate (embedded default). */

@@ -36,6 +36,8 @@ import dev.mailroom.local.MaildirDelivery;
 import dev.mailroom.local.MaildirLayout;
 import dev.mailroom.local.Resolution;
 import dev.mailroom.log.EventLog;
+import dev.mailroom.metrics.AdminServer;
+import dev.mailroom.metrics.Metrics;
 import dev.mailroom.queue.FileSpool;
 import dev.mailroom.queue.NotifyingSpool;
 import dev.mailroom.queue.QueueActions;
@@ -92,6 +94,8 @@ public final class MailroomServer implements Closeable {
     /** RFC 8461 section 3.3 asks for short timeouts on policy fetches. */
     private static final java.time.Duration MTA_STS_TIMEOUT = java.time.Duration.ofSeconds(10);
     private SendingQuota quota;
+    private final Metrics metrics = new Metrics();
+    private AdminServer admin;
 
     private MailroomServer(MailroomConfig config) {
         this.config = config;
@@ -184,10 +188,18 @@ public final class MailroomServer implements Closeable {
             // Wherever an account can authenticate, its sending quota holds.
             MailPolicy policy = listenerAuth != null ? new AccountQuotaPolicy(role, quota) : role;
             SmtpListener listener = SmtpListener.start(new InetSocketAddress(spec.host(), spec.port()), settings,
-                    policy, listenerAuth, mode == TlsMode.NONE ? null : tls, connectionLimits);
+                    policy, listenerAuth, mode == TlsMode.NONE ? null : tls, connectionLimits, metrics);
             listeners.put(spec.name(), listener);
+            metrics.listener(spec.name(), listener.connections(), listener::activeSessions);
         }
+        metrics.queue(scheduler::active);
+        metrics.quota(quota.metrics());
         scheduler.start();
+        if (config.admin().listen().isPresent()) {
+            admin = AdminServer.start(config.admin().listen().get(), metrics, this::notReady);
+            EventLog.info("listen", "listener", "admin", "address", config.admin().listen().get().getAddress().getHostAddress(),
+                    "port", admin.port());
+        }
         control.serve(new QueueActions(scheduler::flush, scheduler::flushAll, scheduler::hold, scheduler::release,
                 scheduler::delete, scheduler::bounce));
         EventLog.info("started", "hostname", config.hostname(), "data_dir", config.dataDir(),
@@ -324,6 +336,31 @@ public final class MailroomServer implements Closeable {
         return l.port();
     }
 
+    /**
+     * Why this server cannot take mail now, for /ready: a listener that is not bound, or a spool directory it
+     * cannot write (a message accepted then could not be stored).
+     */
+    private Optional<String> notReady() {
+        for (Map.Entry<String, SmtpListener> l : listeners.entrySet()) {
+            if (!l.getValue().listening()) {
+                return Optional.of("listener " + l.getKey() + " is not listening");
+            }
+        }
+        java.nio.file.Path spool = config.dataDir().resolve("spool");
+        if (!Files.isDirectory(spool) || !Files.isWritable(spool)) {
+            return Optional.of("spool directory " + spool + " is not writable");
+        }
+        return Optional.empty();
+    }
+
+    /** The admin listener's port (when [admin] asked for port 0). */
+    public int adminPort() {
+        if (admin == null) {
+            throw new IllegalStateException("no [admin] listener configured");
+        }
+        return admin.port();
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -344,6 +381,9 @@ public final class MailroomServer implements Closeable {
 
     @Override
     public void close() {
+        if (admin != null) {
+            admin.close(); // first: a load balancer stops sending while the listeners close
+        }
         for (SmtpListener l : listeners.values()) {
             try {
                 l.close();

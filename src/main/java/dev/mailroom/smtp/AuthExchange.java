@@ -78,10 +78,12 @@ final class AuthExchange {
                         }
                         auth.succeeded(session, s.authenticatedUser());
                         session.authenticated(s.authenticatedUser(), mechanismName);
+                        session.observer().authenticated(session.listenerName(), mechanismName, true);
                         session.reply(SmtpReply.of(235, "2.7.0", "Authentication successful"));
                         return;
                     }
                     case SaslStep.Failure f -> {
+                        session.observer().authenticated(session.listenerName(), mechanismName, false);
                         fail(mechanismName, mechanism.attemptedUser(), f.reasonForLog());
                         return;
                     }

@@ -42,6 +42,7 @@ public final class SmtpListener implements Closeable {
     private final MailPolicy policy;
     private final AuthService auth;
     private final ServerTls tls;
+    private final SessionObserver observer;
     private final ConnectionGate gate;
     private final ServerSocket serverSocket;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
@@ -51,8 +52,9 @@ public final class SmtpListener implements Closeable {
     private volatile boolean closed;
 
     private SmtpListener(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy, AuthService auth,
-                         ServerTls tls, Limits limits) throws IOException {
+                         ServerTls tls, Limits limits, SessionObserver observer) throws IOException {
         this.settings = settings;
+        this.observer = observer;
         this.policy = policy;
         this.auth = auth;
         this.tls = tls;
@@ -66,10 +68,17 @@ public final class SmtpListener implements Closeable {
 
     public static SmtpListener start(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy,
                                      AuthService auth, ServerTls tls, Limits limits) throws IOException {
+        return start(bind, settings, policy, auth, tls, limits, SessionObserver.NONE);
+    }
+
+    /** As above, reporting the sessions' events to {@code observer} (the metrics). */
+    public static SmtpListener start(InetSocketAddress bind, ListenerSettings settings, MailPolicy policy,
+                                     AuthService auth, ServerTls tls, Limits limits, SessionObserver observer)
+            throws IOException {
         if (settings.tlsMode() != TlsMode.NONE && tls == null) {
             throw new IllegalArgumentException("listener " + settings.name() + " needs a TLS certificate");
         }
-        SmtpListener listener = new SmtpListener(bind, settings, policy, auth, tls, limits);
+        SmtpListener listener = new SmtpListener(bind, settings, policy, auth, tls, limits, observer);
         listener.acceptor.start();
         listener.idleWatchdog.start();
         EventLog.info("listen", "listener", settings.name(), "address", bind.getAddress().getHostAddress(),
@@ -99,7 +108,7 @@ public final class SmtpListener implements Closeable {
             InetAddress client = socket.getInetAddress();
             SmtpReply refusal = refusal(gate.admit(client));
             String id = nextSessionId();
-            SmtpSession session = new SmtpSession(id, socket, settings, policy, auth, tls, refusal);
+            SmtpSession session = new SmtpSession(id, socket, settings, policy, auth, tls, refusal, observer);
             live.add(session);
             sessions.execute(() -> {
                 try {
@@ -149,6 +158,16 @@ public final class SmtpListener implements Closeable {
     }
 
     /** The connection limits' counts (admitted and refused, by reason), for the metrics. */
+    /** Sessions running now (refused connections too, until their 421 is sent), for the metrics. */
+    public int activeSessions() {
+        return live.size();
+    }
+
+    /** Whether the listening socket is bound and open (the admin listener's readiness check). */
+    public boolean listening() {
+        return !closed && serverSocket.isBound() && !serverSocket.isClosed();
+    }
+
     public ConnectionGate connections() {
         return gate;
     }

@@ -42,6 +42,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
     private final ListenerSettings settings;
     private final MailPolicy policy;
     private final AuthService auth;
+    private final SessionObserver observer;
     private final ServerTls serverTls;
     private final SmtpReply refusal;
     /** Replies come from the session thread, and once, at shutdown, from another one. */
@@ -79,7 +80,13 @@ public final class SmtpSession implements SessionInfo, Runnable {
      */
     public SmtpSession(String id, Socket socket, ListenerSettings settings, MailPolicy policy, AuthService auth,
                        ServerTls serverTls, SmtpReply refusal) {
+        this(id, socket, settings, policy, auth, serverTls, refusal, SessionObserver.NONE);
+    }
+
+    public SmtpSession(String id, Socket socket, ListenerSettings settings, MailPolicy policy, AuthService auth,
+                       ServerTls serverTls, SmtpReply refusal, SessionObserver observer) {
         this.id = id;
+        this.observer = observer;
         this.socket = socket;
         this.tcp = socket;
         this.settings = settings;
@@ -288,6 +295,9 @@ public final class SmtpSession implements SessionInfo, Runnable {
                         "command", verb, "code", r.code(), "status", r.enhanced(), "reason", r.lines().getFirst(),
                         "suppressed", dropped > 0 ? dropped : null);
             }
+            if (r.code() >= 400 && isTransactionCommand(verb)) {
+                observer.rejected(settings.name(), verb, r.code());
+            }
             error(r);
         }
     }
@@ -299,6 +309,14 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
         }
         return true;
+    }
+
+    /** The commands whose refusals the metrics count by reply code. */
+    private static boolean isTransactionCommand(String verb) {
+        return switch (verb) {
+            case "MAIL", "RCPT", "DATA", "BDAT" -> true;
+            default -> false;
+        };
     }
 
     private static boolean allowedBeforeTls(String verb) {
@@ -475,6 +493,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         }
         EventLog.info("accepted", "session", id, "user", authUser, "from", tx.envelope().reversePathText(),
                 "rcpts", tx.recipients.size(), "size", size, "reply", r);
+        observer.messageAccepted(settings.name(), size);
         reply(r);
     }
 
@@ -622,6 +641,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         working();
         socket = ssl;
         tlsDescription = TlsInfo.describe(ssl.getSession());
+        observer.tlsEstablished(settings.name(), ssl.getSession().getProtocol());
         EventLog.info("tls", "session", id, "tls", tlsDescription);
         attachStreams();
     }
@@ -645,6 +665,10 @@ public final class SmtpSession implements SessionInfo, Runnable {
         this.authMechanism = mechanism;
         EventLog.info("auth", "session", id, "client", address(client()), "user", user, "mechanism", mechanism,
                 "result", "ok");
+    }
+
+    SessionObserver observer() {
+        return observer;
     }
 
     /** Counts a failed AUTH; true when the session must end (RFC 4954 section 9, after at least 3). */
