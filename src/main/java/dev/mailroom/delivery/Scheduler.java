@@ -51,6 +51,7 @@ public final class Scheduler implements Closeable {
     private final Duration scanInterval;
     private final Thread scanner;
     private volatile boolean closed;
+    private volatile DeliveryObserver observer = DeliveryObserver.NONE;
 
     /**
      * @param local    the agent for {@link Destination.Local}, or null when local domains are relayed like others
@@ -97,6 +98,11 @@ public final class Scheduler implements Closeable {
     public void start() {
         workers.forEach(Thread::start);
         scanner.start();
+    }
+
+    /** Reports every recipient's attempt to {@code observer} from now on (the metrics). */
+    public void observe(DeliveryObserver observer) {
+        this.observer = observer;
     }
 
     /** How many messages are in memory now (due soon or being delivered); at most the active limit. */
@@ -304,6 +310,7 @@ public final class Scheduler implements Closeable {
                     continue; // the agent did not get to it: still pending, unchanged
                 }
                 log(id, message.envelope().recipients().get(i).mailbox().address(), e.getKey(), a);
+                observer.attempted(e.getKey(), a.outcome());
                 state = state.withRecipient(i, new RecipientState(a.outcome(), a.reply(), a.remoteMta(), now));
             }
         }

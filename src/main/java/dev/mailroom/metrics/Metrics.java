@@ -1,5 +1,8 @@
 package dev.mailroom.metrics;
 
+import dev.mailroom.delivery.DeliveryObserver;
+import dev.mailroom.delivery.Destination;
+import dev.mailroom.queue.RecipientState.Outcome;
 import dev.mailroom.quota.QuotaKind;
 import dev.mailroom.quota.QuotaMetrics;
 import dev.mailroom.smtp.ConnectionGate;
@@ -23,10 +26,14 @@ import java.util.function.IntSupplier;
  * {@link SessionObserver}; counts other parts already keep (connection verdicts, live sessions, the active
  * queue, quota refusals) are read at scrape time, so those hot paths pay nothing extra.
  */
-public final class Metrics implements SessionObserver {
+public final class Metrics implements SessionObserver, DeliveryObserver {
     /** Message sizes in octets: 1 KiB to 64 MiB, by powers of four. */
     private static final double[] SIZE_BOUNDS = {1 << 10, 1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22,
             1 << 24, 1 << 26};
+
+    /** fdatasync latency in seconds: 100 µs (a battery-backed cache) to 1 s (a struggling disk). */
+    private static final double[] SYNC_BOUNDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+            0.1, 0.25, 0.5, 1};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -49,6 +56,13 @@ public final class Metrics implements SessionObserver {
     private final Histogram sizes = Histogram.builder().name("mailroom_message_size_bytes")
             .help("Sizes of the accepted messages in octets").labelNames("listener").classicOnly()
             .classicUpperBounds(SIZE_BOUNDS).register(registry);
+
+    private final Histogram syncs = Histogram.builder().name("mailroom_spool_fsync_seconds")
+            .help("Time to sync a message's spool file at commit").classicOnly().classicUpperBounds(SYNC_BOUNDS)
+            .register(registry);
+    private final Counter deliveries = Counter.builder().name("mailroom_delivery_attempts")
+            .help("Delivery attempts per recipient, by destination class and result").labelNames("destination", "result")
+            .register(registry);
 
     public Metrics() {
         CounterWithCallback.builder().name("mailroom_connections")
@@ -109,6 +123,33 @@ public final class Metrics implements SessionObserver {
     @Override
     public void rejected(String listener, String command, int code) {
         rejections.labelValues(listener, command, Integer.toString(code)).inc();
+    }
+
+    /** A message's spool file was synced in this many nanoseconds. */
+    public void spoolSynced(long nanos) {
+        syncs.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void attempted(Destination destination, Outcome outcome) {
+        deliveries.labelValues(destinationClass(destination), result(outcome)).inc();
+    }
+
+    private static String destinationClass(Destination d) {
+        return switch (d) {
+            case Destination.Local l -> "local";
+            case Destination.Smarthost s -> "smarthost";
+            case Destination.Mx m -> "mx";
+            case Destination.Host h -> "route";
+        };
+    }
+
+    private static String result(Outcome outcome) {
+        return switch (outcome) {
+            case DELIVERED, RELAYED, RELAYED_WITHOUT_DSN -> "delivered";
+            case PENDING -> "deferred";
+            case FAILED -> "failed";
+        };
     }
 
     /** Writes every metric in the Prometheus text format (version 0.0.4). */

@@ -193,6 +193,8 @@ public final class MailroomServer implements Closeable {
             metrics.listener(spec.name(), listener.connections(), listener::activeSessions);
         }
         metrics.queue(scheduler::active);
+        scheduler.observe(metrics);
+        files.timeSyncs(metrics::spoolSynced);
         metrics.quota(quota.metrics());
         scheduler.start();
         if (config.admin().listen().isPresent()) {

@@ -67,6 +67,14 @@ class AdminEndpointTest {
                 "mailroom_connections_total{listener=\"submission\",verdict=\"admitted\"} 2.0",
                 "mailroom_connections_total{listener=\"submission\",verdict=\"too_many_connections\"} 0.0",
                 "mailroom_quota_refusals_total{kind=\"messages_per_hour\"} 0.0");
+        assertThat(r.body().lines()).contains("mailroom_spool_fsync_seconds_count 1");
+        // The relay to the smarthost sink is counted once its attempt ends, just after the sink has the message.
+        fx.awaitRelayed(1);
+        String delivered = "mailroom_delivery_attempts_total{destination=\"smarthost\",result=\"delivered\"} 1.0";
+        for (int i = 0; i < 100 && !get("/metrics").body().lines().toList().contains(delivered); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(get("/metrics").body().lines()).contains(delivered);
         assertThat(r.body()).contains("mailroom_sessions_active{listener=\"trusted\"} 0");
         assertThat(r.body()).containsPattern("mailroom_queue_messages\\{state=\"active\"} [0-9]");
     }
