@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
+import dev.mailroom.it.SmtpTestClient;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +92,58 @@ class CrashSafetyTest {
             received.addAll(sink.messages());
         }
         report(CUTS + " smarthost outages", load.outcomes(), received);
+    }
+
+    @Test
+    void aFullDiskGives452AndLosesNothing() throws Exception {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        Assumptions.assumeTrue(mountSmallTmpfs(data),
+                "skipped: needs permission to mount a small tmpfs as the data directory (root with CAP_SYS_ADMIN)");
+        try (SinkServer sink = SinkServer.start(SinkSettings.defaults())) {
+            writeConfig(sink.port());
+            try (MailroomProcess run = start()) {
+                int port = port(run);
+                assertThat(sendOne(port, "load-0-0", 1).code()).isEqualTo(250);
+                // 1 MiB of data cannot fit into the 512 KiB file system: RFC 5321 section 4.5.3.1.10 / RFC 3463
+                SmtpTestClient.Reply full = sendOne(port, "load-0-1", 1 << 20);
+                assertThat(full.code()).as(full.toString()).isEqualTo(452);
+                assertThat(full.enhanced()).isEqualTo("4.3.1");
+                assertThat(sendOne(port, "load-0-2", 1).code()).isEqualTo(250); // the partial file was removed
+                awaitEmptySpool(Duration.ofSeconds(30));
+                Map<String, Integer> arrivals = SendingLoad.arrivals(sink.messages());
+                System.out.println("crash safety, full disk: " + full + "; at the sink " + arrivals);
+                assertThat(arrivals).isEqualTo(Map.of("load-0-0", 1, "load-0-2", 1)); // never the refused one
+            }
+        } finally {
+            new ProcessBuilder("umount", data.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /** Sends a message of about {@code size} octets whose Subject is {@code marker}; returns the final reply. */
+    private static SmtpTestClient.Reply sendOne(int port, String marker, int size) throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(port)) {
+            SmtpTestClient.expect(c.read(), 220);
+            SmtpTestClient.expect(c.cmd("EHLO client.example.com"), 250);
+            SmtpTestClient.expect(c.cmd("MAIL FROM:<" + FROM + ">"), 250);
+            SmtpTestClient.expect(c.cmd("RCPT TO:<" + TO + ">"), 250);
+            SmtpTestClient.expect(c.cmd("DATA"), 354);
+            String line = "x".repeat(998) + "\r\n";
+            c.write("From: <" + FROM + ">\r\nSubject: " + marker + "\r\n\r\n" + line.repeat(size / line.length() + 1)
+                    + ".\r\n");
+            return c.read();
+        }
+    }
+
+    private static boolean mountSmallTmpfs(Path at) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", at.toString())
+                    .redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Prints the counts (the test's report) and checks the promises against what the sinks received. */
