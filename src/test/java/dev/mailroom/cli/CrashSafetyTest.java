@@ -48,6 +48,8 @@ class CrashSafetyTest {
                 for (int kill = 1; kill <= CUTS; kill++) {
                     try (MailroomProcess run = start()) {
                         load.serverAt(port(run));
+                        // a loaded machine can take seconds to warm the new JVM up: kill only under real load
+                        load.awaitAccepted(SESSIONS, Duration.ofSeconds(30));
                         Thread.sleep(ThreadLocalRandom.current().nextLong(500, 2000));
                         load.serverAt(0);
                         run.kill(); // SIGKILL: no shutdown hook, nothing flushed or closed

@@ -34,6 +34,7 @@ final class SendingLoad implements AutoCloseable {
     private static final Pattern SUBJECT = Pattern.compile("(?m)^Subject: (load-\\d+-\\d+)\r?$");
     private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
     private final AtomicInteger port = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final List<Thread> clients = new ArrayList<>();
     private final String from;
     private final String to;
@@ -64,6 +65,15 @@ final class SendingLoad implements AutoCloseable {
 
     Map<String, Outcome> outcomes() {
         return Map.copyOf(outcomes);
+    }
+
+    /** Waits (up to {@code timeout}) until {@code n} more messages got 250: the server is really under load. */
+    void awaitAccepted(int n, java.time.Duration timeout) throws InterruptedException {
+        long target = accepted.get() + n;
+        long end = System.nanoTime() + timeout.toNanos();
+        while (accepted.get() < target && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
     }
 
     long count(Outcome o) {
@@ -120,6 +130,9 @@ final class SendingLoad implements AutoCloseable {
                 + "crash-safety load\r\n".repeat(20) + ".\r\n");
         SmtpTestClient.Reply end = c.read();
         outcomes.put(marker, end.code() == 250 ? Outcome.ACCEPTED : Outcome.REFUSED);
+        if (end.code() == 250) {
+            accepted.incrementAndGet();
+        }
         return end.code() == 250;
     }
 
