@@ -7,6 +7,7 @@ import dev.mailroom.sink.SinkServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -48,6 +49,10 @@ class ConcurrentSessionsTest {
 
     @Test
     void tenThousandSessionsLeaveRoomForNewOnesWithinTheHeapAndTheLimitsAnswer421() throws Exception {
+        long maxFiles = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getMaxFileDescriptorCount();
+        assertThat(maxFiles).as("open-file limit of the test JVM: raise ulimit -n (.ci/run does)")
+                .isGreaterThan(SESSIONS + 2000);
         try (SinkServer sink = SinkServer.start(SinkServer.SinkSettings.defaults())) {
             Files.writeString(dir.resolve("mailroom.toml"), """
                     hostname = "mail.example.test"
@@ -69,7 +74,7 @@ class ConcurrentSessionsTest {
                     List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"), "run", "--config", "mailroom.toml")) {
                 int port = Integer.parseInt(run.await(Pattern.compile("trusted listening on 127\\.0\\.0\\.1:(\\d+)"),
                         MailroomProcess.STARTUP));
-                transactionMillis(port, 5); // warm up the server's code paths before the baseline
+                transactionMillis(port, 20); // warm up the server's code paths before the baseline
                 long unloaded = medianTransactionMillis(port);
                 try (Load load = Load.open(port)) {
                     long loaded = medianTransactionMillis(port);
@@ -109,7 +114,7 @@ class ConcurrentSessionsTest {
                 assertThat(run.isAlive()).isTrue();
                 assertThat(run.output()).doesNotContain("OutOfMemoryError");
                 // warm-up and probes: every message accepted with 250 reached the smarthost
-                assertThat(sink.awaitCount(5 + 2 * PROBES, Duration.ofSeconds(60))).hasSizeGreaterThanOrEqualTo(5 + 2 * PROBES);
+                assertThat(sink.awaitCount(20 + 2 * PROBES, Duration.ofSeconds(60))).hasSizeGreaterThanOrEqualTo(20 + 2 * PROBES);
             }
         }
     }
