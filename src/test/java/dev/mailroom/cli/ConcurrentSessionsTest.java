@@ -27,14 +27,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 5, resource bounds: 10,000 concurrent sessions on loopback against a server process with a 512 MB heap,
  * half idle after EHLO and half trickling a NOOP one byte every three seconds. Meanwhile a fresh session's whole
  * transaction stays fast, the heap stays under 512 MB, and one connection beyond the per-client and the global
- * limit gets 421 4.7.0 before any greeting.
+ * limit gets 421 4.7.0 before any greeting. Isolated: the latency it measures is the load's, not other test
+ * classes', and its 10,000 sockets and their setup would starve timing-sensitive classes running beside it.
  */
+@Isolated
 class ConcurrentSessionsTest {
     private static final int SESSIONS = 10_000;
     /** Load clients come from 127.0.1.1 … 127.0.1.100, each exactly at the per-client limit. */
