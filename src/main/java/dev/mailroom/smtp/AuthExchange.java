@@ -112,7 +112,9 @@ final class AuthExchange {
 
     /** The decoded response, or null when the session has been closed (bare CR or LF). */
     private byte[] readResponse() throws IOException, SmtpException {
+        session.awaitCommand(); // a SASL response is held to the command timeout like a command line
         SmtpInput.Line line = session.input().readLine(session.settings().authLineLimit());
+        session.working();
         switch (line.framing()) {
             case EOF -> throw new IOException("connection closed during AUTH");
             case BARE_NEWLINE -> {

@@ -35,6 +35,8 @@ public final class SmtpSession implements SessionInfo, Runnable {
     /** All sessions together log at most 200 rejections a second (bursts of 1000). */
     private static final dev.mailroom.log.LogBudget REJECT_LOG_BUDGET =
             new dev.mailroom.log.LogBudget(200, 1000, System::nanoTime);
+    /** One full text line with its CRLF (RFC 5321 section 4.5.3.1.6): content progress that restarts the clock. */
+    private static final long CONTENT_PROGRESS_OCTETS = 1000;
     private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
     private static final java.util.regex.Pattern CHUNK_SIZE = java.util.regex.Pattern.compile("[0-9]{1,18}");
 
@@ -64,6 +66,13 @@ public final class SmtpSession implements SessionInfo, Runnable {
     /** How long the client may stay silent now; 0 while the server itself is working. */
     private volatile long idleLimitNanos;
     private volatile boolean timedOut;
+    /**
+     * Octets that must arrive before the clock restarts: never within a command line (its whole line must come
+     * within the command timeout), one full text line's worth within message content. So a client trickling a
+     * byte a second (slowloris) is cut at the timeout, while a slow but steady sender of content is not.
+     */
+    private long restartAfterOctets;
+    private long arrivedSinceStart;
 
     private String heloName;
     private boolean esmtp;
@@ -157,7 +166,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
             reply(SmtpReply.plain(220, settings.hostname() + " ESMTP Mailroom"));
             while (!closing) {
-                awaitClient(settings.commandTimeout());
+                awaitCommand();
                 SmtpInput.Line line = input.readLine(Math.max(settings.authLineLimit(), settings.commandLineLimit()));
                 working();
                 switch (line.framing()) {
@@ -194,14 +203,42 @@ public final class SmtpSession implements SessionInfo, Runnable {
 
     // ---- idle timeouts ----
 
-    /** The session now waits for the client, at most this long between arriving bytes. */
-    private void awaitClient(Duration limit) {
+    /**
+     * RFC 5321 section 4.5.3.2.7: the server awaits the next command at most the command timeout; the time counts
+     * from here to the line's CRLF, however the client spreads its bytes.
+     */
+    void awaitCommand() {
+        awaitClient(settings.commandTimeout(), Long.MAX_VALUE);
+    }
+
+    /**
+     * RFC 5321 sections 4.5.3.2.5 and 4.5.3.2.6: within message content the clock restarts each time another
+     * {@link #CONTENT_PROGRESS_OCTETS} arrive, so the data timeout bounds the wait for each text line's worth.
+     */
+    private void awaitContent() {
+        awaitClient(settings.dataTimeout(), CONTENT_PROGRESS_OCTETS);
+    }
+
+    private void awaitClient(Duration limit, long octetsToRestart) {
+        restartAfterOctets = octetsToRestart;
+        arrivedSinceStart = 0;
         idleSince = System.nanoTime();
         idleLimitNanos = Math.max(1, limit.toNanos());
     }
 
+    /** Called by the session thread for every read: restarts the clock once enough octets have arrived. */
+    private void arrived(int octets) {
+        if (octets > 0) {
+            arrivedSinceStart += octets;
+            if (arrivedSinceStart >= restartAfterOctets) {
+                arrivedSinceStart = 0;
+                idleSince = System.nanoTime();
+            }
+        }
+    }
+
     /** The session is busy on its own (policy, storage): that time is not the client's. */
-    private void working() {
+    void working() {
         idleLimitNanos = 0;
     }
 
@@ -225,7 +262,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         }
     }
 
-    /** Notes each arrival of bytes, so that a slow but steady client is not cut off in the middle of DATA. */
+    /** Counts arriving octets, so that a slow but steady client is not cut off in the middle of DATA. */
     private final class ActivityInputStream extends FilterInputStream {
         ActivityInputStream(InputStream in) {
             super(in);
@@ -234,14 +271,14 @@ public final class SmtpSession implements SessionInfo, Runnable {
         @Override
         public int read() throws IOException {
             int b = super.read();
-            idleSince = System.nanoTime();
+            arrived(b < 0 ? 0 : 1);
             return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
-            idleSince = System.nanoTime();
+            arrived(n);
             return n;
         }
     }
@@ -439,7 +476,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         reply(SmtpReply.plain(354, "End data with <CR><LF>.<CR><LF>"));
         flush();
         ContentSink sink = new ContentSink(receiver.content(), Long.MAX_VALUE, false);
-        awaitClient(settings.dataTimeout());
+        awaitContent();
         SmtpInput.DataResult result;
         try {
             result = input.readData(sink, settings.maxMessageSize());
@@ -506,7 +543,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             return;
         }
         long size = Long.parseLong(parts[0]);
-        awaitClient(settings.dataTimeout());
+        awaitContent();
         SmtpReply refusal = bdatRefusal();
         if (refusal != null) {
             // CHUNK-03: consume exactly the announced octets before answering.
@@ -636,7 +673,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             throw new IOException("TLS is not configured for listener " + settings.name());
         }
         SSLSocket ssl = serverTls.wrapAccepted(socket);
-        awaitClient(settings.commandTimeout());
+        awaitCommand();
         ssl.startHandshake();
         working();
         socket = ssl;

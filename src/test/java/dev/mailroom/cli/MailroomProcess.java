@@ -104,6 +104,15 @@ final class MailroomProcess implements AutoCloseable {
         }
     }
 
+    /** The child's process id, for {@code jcmd}. */
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     String output() {
         synchronized (all) {
             return all.toString();
