@@ -21,6 +21,7 @@ import dev.mailroom.dkim.SignedHeaders;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -760,13 +761,21 @@ public final class ConfigLoader {
         }
 
         Path path(String key, Path base, String def) throws ConfigException {
-            String v = string(key, def);
-            return base.resolve(v).normalize();
+            return resolve(key, base, string(key, def));
         }
 
         Optional<Path> optionalPath(String key, Path base) throws ConfigException {
             String v = string(key, null);
-            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(base.resolve(v).normalize());
+            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(resolve(key, base, v));
+        }
+
+        /** A TOML string may hold what no file name can (a NUL, found by ConfigLoaderFuzzTest): a config error. */
+        private Path resolve(String key, Path base, String value) throws ConfigException {
+            try {
+                return base.resolve(value).normalize();
+            } catch (InvalidPathException e) {
+                throw error(prefix + key, "not a valid path: " + e.getReason());
+            }
         }
 
         /** Every key must have been read: anything else is a typo or a key this version lacks. */

@@ -50,6 +50,20 @@ class ConfigLoaderTest {
         assertThat(c.auth().usersFile()).isEqualTo(dir.resolve("d/users"));
     }
 
+    @ParameterizedTest
+    @CsvSource({"data_dir,", "auth.users_file,[auth]"})
+    void aPathWithANulIsAConfigErrorNamingTheKey(String key, String table) throws Exception {
+        // Found by ConfigLoaderFuzzTest: the NUL used to escape as InvalidPathException instead of exit code 2.
+        String name = key.substring(key.lastIndexOf('.') + 1);
+        Path f = write((table == null ? "" : table + "\n") + name + " = \"a\\u0000b\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.file()).isEqualTo(f.toString());
+                    assertThat(e.key()).isEqualTo(key);
+                    assertThat(e.reason()).startsWith("not a valid path: ");
+                });
+    }
+
     @Test
     void listenersTrustedNetworksAndAliasesAreRead() throws Exception {
         MailroomConfig c = ConfigLoader.load(write("""
