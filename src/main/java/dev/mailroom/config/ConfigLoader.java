@@ -734,6 +734,10 @@ public final class ConfigLoader {
             if (!n.isIntegralNumber()) {
                 throw error(prefix + key, "must be a whole number");
             }
+            if (!n.canConvertToLong()) {
+                // TOML allows integers beyond 64 bits; asLong() would wrap 2^64 + 1 silently to 1.
+                throw error(prefix + key, "must be between " + min + " and " + max + ", got " + n.asText());
+            }
             long v = n.asLong();
             if (v < min || v > max) {
                 throw error(prefix + key, "must be between " + min + " and " + max + ", got " + v);

@@ -65,6 +65,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anIntegerBeyond64BitsIsOutOfRangeNotWrapped() throws Exception {
+        // 2^64 + 1: Jackson's asLong() gives 1, which used to pass as max_recipients = 1.
+        Path f = write("[limits]\nmax_recipients = 18446744073709551617\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.key()).isEqualTo("limits.max_recipients");
+                    assertThat(e.reason()).startsWith("must be between ").endsWith("got 18446744073709551617");
+                });
+    }
+
+    @Test
     void listenersTrustedNetworksAndAliasesAreRead() throws Exception {
         MailroomConfig c = ConfigLoader.load(write("""
                 hostname = "mail.example.org"
