@@ -21,6 +21,7 @@ import dev.mailroom.dkim.SignedHeaders;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -733,6 +734,10 @@ public final class ConfigLoader {
             if (!n.isIntegralNumber()) {
                 throw error(prefix + key, "must be a whole number");
             }
+            if (!n.canConvertToLong()) {
+                // TOML allows integers beyond 64 bits; asLong() would wrap 2^64 + 1 silently to 1.
+                throw error(prefix + key, "must be between " + min + " and " + max + ", got " + n.asText());
+            }
             long v = n.asLong();
             if (v < min || v > max) {
                 throw error(prefix + key, "must be between " + min + " and " + max + ", got " + v);
@@ -760,13 +765,21 @@ public final class ConfigLoader {
         }
 
         Path path(String key, Path base, String def) throws ConfigException {
-            String v = string(key, def);
-            return base.resolve(v).normalize();
+            return resolve(key, base, string(key, def));
         }
 
         Optional<Path> optionalPath(String key, Path base) throws ConfigException {
             String v = string(key, null);
-            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(base.resolve(v).normalize());
+            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(resolve(key, base, v));
+        }
+
+        /** A TOML string may hold what no file name can (a NUL, found by ConfigLoaderFuzzTest): a config error. */
+        private Path resolve(String key, Path base, String value) throws ConfigException {
+            try {
+                return base.resolve(value).normalize();
+            } catch (InvalidPathException e) {
+                throw error(prefix + key, "not a valid path: " + e.getReason());
+            }
         }
 
         /** Every key must have been read: anything else is a typo or a key this version lacks. */

@@ -135,8 +135,8 @@ final class AuthExchange {
         return decode(text);
     }
 
-    /** RFC 4954 section 4: a response that is not valid base64 gets 501 5.5.2. */
-    private static byte[] decode(String text) throws SmtpException {
+    /** RFC 4954 section 4: a response that is not valid base64 gets 501 5.5.2. Package-private for the fuzz test. */
+    static byte[] decode(String text) throws SmtpException {
         if (text.isEmpty()) {
             return new byte[0];
         }

@@ -50,6 +50,31 @@ class ConfigLoaderTest {
         assertThat(c.auth().usersFile()).isEqualTo(dir.resolve("d/users"));
     }
 
+    @ParameterizedTest
+    @CsvSource({"data_dir,", "auth.users_file,[auth]"})
+    void aPathWithANulIsAConfigErrorNamingTheKey(String key, String table) throws Exception {
+        // Found by ConfigLoaderFuzzTest: the NUL used to escape as InvalidPathException instead of exit code 2.
+        String name = key.substring(key.lastIndexOf('.') + 1);
+        Path f = write((table == null ? "" : table + "\n") + name + " = \"a\\u0000b\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.file()).isEqualTo(f.toString());
+                    assertThat(e.key()).isEqualTo(key);
+                    assertThat(e.reason()).startsWith("not a valid path: ");
+                });
+    }
+
+    @Test
+    void anIntegerBeyond64BitsIsOutOfRangeNotWrapped() throws Exception {
+        // 2^64 + 1: Jackson's asLong() gives 1, which used to pass as max_recipients = 1.
+        Path f = write("[limits]\nmax_recipients = 18446744073709551617\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.key()).isEqualTo("limits.max_recipients");
+                    assertThat(e.reason()).startsWith("must be between ").endsWith("got 18446744073709551617");
+                });
+    }
+
     @Test
     void listenersTrustedNetworksAndAliasesAreRead() throws Exception {
         MailroomConfig c = ConfigLoader.load(write("""
