@@ -8,7 +8,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -45,7 +44,7 @@ public final class PkixCheck implements CertificateCheck {
     }
 
     /** Classifies what the JDK's PKIX trust manager refuses; accepts exactly what it accepts. */
-    private static final class Classifying extends X509ExtendedTrustManager {
+    private static final class Classifying extends ServerSocketTrustManager {
         private final X509ExtendedTrustManager pkix;
 
         Classifying(X509ExtendedTrustManager pkix) {
@@ -66,34 +65,6 @@ public final class PkixCheck implements CertificateCheck {
                 throw new CertificateRejectedException(CertificateRejectedException.Reason.HOST_MISMATCH,
                         e.getMessage(), e);
             }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("only SSLSocket connections are supported");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a host name is needed to check a server certificate");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("client certificates are not accepted by this trust manager");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("client certificates are not accepted by this trust manager");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("client certificates are not accepted by this trust manager");
         }
 
         @Override

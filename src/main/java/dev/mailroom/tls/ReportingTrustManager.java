@@ -4,14 +4,13 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Asks another trust manager and reports its refusal instead of failing the handshake: for policies in a testing
  * mode, where the failure is only recorded for TLS reporting (RFC 8461 section 5, RFC 8460).
  */
-final class ReportingTrustManager extends X509ExtendedTrustManager {
+final class ReportingTrustManager extends ServerSocketTrustManager {
     private final X509ExtendedTrustManager judge;
     private final Consumer<CertificateRejectedException> onRejected;
 
@@ -28,34 +27,6 @@ final class ReportingTrustManager extends X509ExtendedTrustManager {
             onRejected.accept(e instanceof CertificateRejectedException r ? r
                     : new CertificateRejectedException(CertificateRejectedException.Reason.INVALID, e.getMessage(), e));
         }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw new CertificateException("only SSLSocket connections are supported");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a socket is needed to check a server certificate");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        judge.checkClientTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        judge.checkClientTrusted(chain, authType, engine);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        judge.checkClientTrusted(chain, authType);
     }
 
     @Override
