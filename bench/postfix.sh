@@ -4,7 +4,8 @@
 #   - 127.0.0.1:${PF_AUTH_PORT:-11588}:  STARTTLS offered (self-signed), AUTH PLAIN/LOGIN via Cyrus sasldb,
 #                                        permit_sasl_authenticated, reject; AUTH only after STARTTLS
 #   - relay through the transport map example.test -> smtp:[127.0.0.1]:${PF_SINK_PORT:-10026} (smtp-sink)
-#   - durable queue unchanged (fsync before 250), in_flow_delay = 1s, relay concurrency 20, no DNS.
+#   - durable queue unchanged (fsync before 250), in_flow_delay = 1s, relay concurrency 20, no DNS;
+#     default_process_limit = ${PF_PROCESS_LIMIT:-100} (Postfix's default).
 # Config, queue and data live under ${PF_DIR:-/tmp/bench/postfix}; the system Postfix (/etc/postfix) is not
 # touched and nothing listens on port 25.
 #
@@ -16,6 +17,9 @@ PLAIN_PORT="${PF_PLAIN_PORT:-11587}"
 AUTH_PORT="${PF_AUTH_PORT:-11588}"
 SINK_PORT="${PF_SINK_PORT:-10026}"
 IN_FLOW_DELAY="${PF_IN_FLOW_DELAY:-1s}"
+# Postfix's default is 100 processes per service; compare-postfix.sh raises it so that every session of its
+# largest shape gets its own smtpd, as an administrator expecting that many concurrent clients would.
+PROCESS_LIMIT="${PF_PROCESS_LIMIT:-100}"
 etc="$PF_DIR/etc"
 
 stop() {
@@ -90,6 +94,7 @@ smtp_host_lookup = native
 smtpd_peername_lookup = no
 smtp_tls_security_level = none
 in_flow_delay = $IN_FLOW_DELAY
+default_process_limit = $PROCESS_LIMIT
 cyrus_sasl_config_path = $etc/sasl
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd

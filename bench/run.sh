@@ -25,9 +25,8 @@ SHAPES="${SHAPES:-smtp-source auth-1 auth-50 auth-1-tls12}"
 wants() { [[ " $SHAPES " == *" $1 "* ]]; }
 wants_auth() { [[ " $SHAPES " == *" auth-"* ]]; }
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+. "$here/lib.sh"
 MR_JAVA_OPTS="${MR_JAVA_OPTS:--Xmx256m}"
-USER_NAME="sender@example.test"
-PASSWORD="bench-password"
 MR_SUB=10587; MR_TRUST=10588; PF_PLAIN=11587; PF_AUTH=11588
 SINK_MR=10025; SINK_PF=10026; SINK_CEIL=10027
 N_SRC_1K="${N_SRC_1K:-2000}"; N_SRC_100K="${N_SRC_100K:-500}"
@@ -36,26 +35,8 @@ CLIENT_TIMEOUT=600          # seconds, per load-client invocation
 DRAIN_TIMEOUT=120           # seconds to wait for the sink to receive everything (end to end)
 
 command -v smtp-source >/dev/null || { echo "run.sh: smtp-source missing: run bench/setup.sh" >&2; exit 1; }
-for p in $MR_SUB $MR_TRUST $PF_PLAIN $PF_AUTH $SINK_MR $SINK_PF $SINK_CEIL; do
-  if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "run.sh: port $p already in use" >&2; exit 1; fi
-done
-
-pids=()
-MR_PID=""
-cleanup() {
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  [ -n "$MR_PID" ] && kill "$MR_PID" 2>/dev/null && for _ in $(seq 1 50); do kill -0 "$MR_PID" 2>/dev/null || break; sleep 0.1; done
-  [ -n "$MR_PID" ] && kill -9 "$MR_PID" 2>/dev/null
-  PF_DIR="$B/postfix" "$here/postfix.sh" stop
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-rm -rf "$B"; mkdir -p "$B/mr" "$B/sink" "$B/runs"
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+require_free_ports $MR_SUB $MR_TRUST $PF_PLAIN $PF_AUTH $SINK_MR $SINK_PF $SINK_CEIL
+bench_init
 
 case $LOADGEN in
   c)
@@ -67,79 +48,18 @@ case $LOADGEN in
   *) echo "run.sh: LOADGEN must be c or python, not '$LOADGEN'" >&2; exit 1 ;;
 esac
 
-log "building Mailroom"
-(cd "$root" && ./mvnw -q -B -o -DskipTests package >"$B/build.log" 2>&1) || { cat "$B/build.log" >&2; exit 1; }
+build_mailroom
 
-# --- smtp-sink relay targets (smtp-sink -c prints "sess=N quit=N mesg=N" counters) ----------------------
-start_sink() { # port name
-  smtp-sink -u nobody -c "127.0.0.1:$1" 1000 >"$B/sink/$2.out" 2>&1 &
-  pids+=($!)
-}
 start_sink $SINK_MR mailroom; start_sink $SINK_PF postfix; start_sink $SINK_CEIL ceiling
-sink_count() { tr '\r' '\n' <"$B/sink/$1.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || true; }
 
-# --- Mailroom --------------------------------------------------------------------------------------------
-cat >"$B/mr/mailroom.toml" <<TOML
-hostname = "mail.example.test"
-data_dir = "$B/mr/data"
-[domains]
-default = "example.test"
-local = ["example.test"]
-[[listener]]
-name = "submission"
-listen = "127.0.0.1:$MR_SUB"
-tls = "starttls"
-[[listener]]
-name = "trusted"
-listen = "127.0.0.1:$MR_TRUST"
-tls = "none"
-trusted_networks = ["127.0.0.0/8"]
-[auth]
-argon2_memory_kib = 19456
-argon2_iterations = 2
-argon2_parallelism = 1
-cache_ttl_seconds = 300
-[limits]
-max_connections_per_client = 1000
-max_connections = 5000
-# every load client is on loopback: limits high enough never to refuse, so their cost is still measured
-max_connection_rate_per_client = 1000000
-[quota]
-messages_per_hour = 1000000000
-messages_per_day = 1000000000
-recipients_per_day = 1000000000
-new_recipients_per_day = 1000000000
-[relay]
-host = "127.0.0.1"
-port = $SINK_MR
-tls = "none"
-concurrency = 20
-[tls]
-native_crypto = ${NATIVE_CRYPTO:-true}
-TOML
-echo "$PASSWORD" | "$root/mailroom" user add "$USER_NAME" --password-stdin --config "$B/mr/mailroom.toml" >/dev/null
-"$JAVA_HOME/bin/java" $MR_JAVA_OPTS -Xlog:gc:file="$B/mr/gc.log" -jar "$root/target/mailroom.jar" \
-  run --config "$B/mr/mailroom.toml" >"$B/mr/mailroom.log" 2>&1 &
-MR_PID=$!
-# --- Postfix ---------------------------------------------------------------------------------------------
-PF_DIR="$B/postfix" PF_PLAIN_PORT=$PF_PLAIN PF_AUTH_PORT=$PF_AUTH PF_SINK_PORT=$SINK_PF \
-  "$here/postfix.sh" start "$USER_NAME" "$PASSWORD"
-PF_PID=$(PF_DIR="$B/postfix" "$here/postfix.sh" pid)
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$MR_SUB) 2>/dev/null && break; sleep 0.1; done
-(exec 3<>/dev/tcp/127.0.0.1/$MR_SUB) 2>/dev/null || { cat "$B/mr/mailroom.log" >&2; exit 1; }
+# --- Mailroom and Postfix ---------------------------------------------------------------------------------
+start_mailroom $MR_SUB $MR_TRUST $SINK_MR
+start_postfix $PF_PLAIN $PF_AUTH $SINK_PF
 log "Mailroom pid $MR_PID, Postfix master pid $PF_PID"
 
 # --- one measurement -------------------------------------------------------------------------------------
 # measure SERVER SHAPE SIZE SESSIONS REP  -> appends a line to raw.tsv
 printf 'server\tshape\tsize\tsessions\trep\tok\tfailed\twall_s\tmsg_s\te2e_msg_s\tp50_ms\tp99_ms\tserver_cpu_s\tpeak_rss_mb\tpeak_pss_mb\tclient_cpu_s\tidle_pct\ttls\n' >"$B/raw.tsv"
-wait_quiet() { # waits (at most 5 s) for a mostly idle machine; prints the idle % seen last
-  local i idle=0
-  for i in 1 2 3 4 5; do
-    idle=$(python3 "$here/procwatch.py" idle 1)
-    [ "$idle" -ge 85 ] && break
-  done
-  echo "$idle"
-}
 measure() {
   local server=$1 shape=$2 size=$3 sessions=$4 rep=$5
   local n port sink pid tls="-" bytes out rc
@@ -234,15 +154,7 @@ for srv in mailroom postfix; do
 done
 # Both queues must be empty before the first measurement: otherwise relaying the warm-up's backlog would be
 # counted in the first runs' CPU and end-to-end rates. Wait until each sink's counter stops moving for 3 s.
-for sink in mailroom postfix; do
-  last=-1; still=0
-  for _ in $(seq 1 600); do
-    now=$(sink_count $sink); now=${now:-0}
-    if [ "$now" = "$last" ]; then still=$((still + 1)); [ $still -ge 3 ] && break; else still=0; fi
-    last=$now; sleep 1
-  done
-  log "warm-up drained: $sink's sink has $last messages"
-done
+wait_drained mailroom; wait_drained postfix
 sleep 2
 
 # --- the matrix: for each shape, Mailroom then Postfix ---------------------------------------------------
@@ -264,13 +176,7 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 # --- Mailroom heap --------------------------------------------------------------------------------------
-MR_HWM=$(python3 "$here/procwatch.py" hwm "$MR_PID")
-HEAP_PEAK=$(grep -o '[0-9]*M->[0-9]*M([0-9]*M)' "$B/mr/gc.log" | sed 's/M->.*//' | sort -n | tail -1)
-HEAP_MAX=$(grep -o '[0-9]*M->[0-9]*M([0-9]*M)' "$B/mr/gc.log" | sed 's/.*(\([0-9]*\)M)/\1/' | sort -n | tail -1)
-GCS=$(grep -c 'Pause' "$B/mr/gc.log" || true)
-OOM=$(grep -c 'OutOfMemoryError' "$B/mr/mailroom.log" || true)
-HEAP_INFO=$("$JAVA_HOME/bin/jcmd" "$MR_PID" GC.heap_info 2>/dev/null | grep -E 'total|used' | head -2 | tr -s ' ' | tr '\n' ';' || true)
-kill -0 "$MR_PID" 2>/dev/null && MR_ALIVE=yes || MR_ALIVE=no
+HEAP_LINE=$(mailroom_heap_line)
 
 # --- report ---------------------------------------------------------------------------------------------
 mkdir -p "$here/results"
@@ -280,11 +186,11 @@ stamp=$(date +%Y-%m-%d-%H%M)
   echo
   echo "Command: \`REPS=$REPS QUICK=$QUICK SHAPES=\"$SHAPES\" WARM=$WARM N_SRC_1K=$N_SRC_1K N_AUTH_1K=$N_AUTH_1K bench/run.sh\` (commit $(git -C "$root" rev-parse --short HEAD))"
   echo
-  echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, $(df -T "$B" | awk 'NR==2{print $2}') on $(df "$B" | awk 'NR==2{print $1}'); $(. /etc/os-release; echo "$PRETTY_NAME"); load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  machine_line
   echo "Mailroom: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1), $MR_JAVA_OPTS, Argon2id m=19456 KiB t=2 p=1, auth cache_ttl_seconds=300, relay concurrency 20, fsync + group commit before 250"
   echo "Authenticated load generator: $LOADGEN_INFO, OpenSSL $(openssl version | cut -d' ' -f2)"
   echo "Postfix: $(postconf -d mail_version | cut -d' ' -f3), in_flow_delay=1s, Cyrus sasldb (plaintext secrets), durable queue; OpenSSL $(openssl version | cut -d' ' -f2)"
-  echo "Mailroom heap: peak before GC ${HEAP_PEAK:-?} MB of ${HEAP_MAX:-?} MB committed max, $GCS GC pauses, OutOfMemoryError: $OOM, alive at end: $MR_ALIVE; VmHWM ${MR_HWM} MB; at end: ${HEAP_INFO}"
+  echo "$HEAP_LINE"
   echo
   python3 "$here/report.py" "$B/raw.tsv"
 } | tee "$here/results/$stamp.md"

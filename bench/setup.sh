@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the benchmark needs (Debian 12): Postfix (smtp-source, smtp-sink, the comparison server),
-# Cyrus SASL (sasldb for Postfix's AUTH listener), openssl (the certificate), procps, gcc + libssl-dev (authload.c).
+# Cyrus SASL (sasldb for Postfix's AUTH listener), openssl (the certificate), procps, gcc + libssl-dev (authload.c),
+# tcpdump (compare-postfix.sh reads the reply latency off the wire).
 # Idempotent: does nothing when everything is already there. Needs root.
 set -euo pipefail
 need=()
-for cmd in postfix:postfix smtp-source:postfix smtp-sink:postfix saslpasswd2:sasl2-bin openssl:openssl ps:procps gcc:gcc; do
+for cmd in postfix:postfix smtp-source:postfix smtp-sink:postfix saslpasswd2:sasl2-bin openssl:openssl ps:procps gcc:gcc tcpdump:tcpdump; do
   command -v "${cmd%%:*}" >/dev/null 2>&1 || need+=("${cmd##*:}")
 done
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
@@ -17,7 +18,7 @@ else
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   echo "postfix postfix/mailname string bench.example.test" | debconf-set-selections
   apt-get update -qq
-  apt-get install -y -qq postfix libsasl2-modules sasl2-bin openssl procps gcc libssl-dev >/dev/null
+  apt-get install -y -qq postfix libsasl2-modules sasl2-bin openssl procps gcc libssl-dev tcpdump >/dev/null
 fi
 # The package may start the system Postfix (it listens on port 25 when configured): the bench runs its own
 # private instance, so make sure the system one is stopped.
