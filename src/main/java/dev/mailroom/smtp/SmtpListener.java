@@ -45,7 +45,7 @@ public final class SmtpListener implements Closeable {
     private final SessionObserver observer;
     private final ConnectionGate gate;
     private final ServerSocket serverSocket;
-    private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService sessions;
     private final Thread acceptor;
     private final Thread idleWatchdog;
     private final java.util.Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
@@ -59,6 +59,9 @@ public final class SmtpListener implements Closeable {
         this.auth = auth;
         this.tls = tls;
         this.gate = new ConnectionGate(limits, System::currentTimeMillis);
+        // Named, so a thread dump (and a log line's thread) tells which listener's session it is.
+        this.sessions = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("smtp-" + settings.name() + "-", 0).factory());
         this.serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
         serverSocket.bind(bind, 1024);
