@@ -45,7 +45,7 @@ public final class SmtpListener implements Closeable {
     private final SessionObserver observer;
     private final ConnectionGate gate;
     private final ServerSocket serverSocket;
-    private final ExecutorService sessions;
+    private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
     private final Thread acceptor;
     private final Thread idleWatchdog;
     private final java.util.Set<SmtpSession> live = ConcurrentHashMap.newKeySet();
@@ -59,9 +59,6 @@ public final class SmtpListener implements Closeable {
         this.auth = auth;
         this.tls = tls;
         this.gate = new ConnectionGate(limits, System::currentTimeMillis);
-        // Named, so a thread dump (and a log line's thread) tells which listener's session it is.
-        this.sessions = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("smtp-" + settings.name() + "-", 0).factory());
         this.serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
         serverSocket.bind(bind, 1024);
@@ -114,6 +111,8 @@ public final class SmtpListener implements Closeable {
             SmtpSession session = new SmtpSession(id, socket, settings, policy, auth, tls, refusal, observer);
             live.add(session);
             sessions.execute(() -> {
+                // Named after the session, so a thread dump (or a log event's thread) tells whose thread it is.
+                Thread.currentThread().setName("smtp-" + id);
                 try {
                     session.run();
                 } finally {
