@@ -110,6 +110,11 @@ public final class Scheduler implements Closeable {
         return scheduled.size();
     }
 
+    /** The messages on disk only, deferred to a later attempt or held, counted now (the metrics). */
+    public Spool.Backlog backlog() throws IOException {
+        return spool.backlog(scheduled::containsKey);
+    }
+
     /** A freshly committed message: deliver now (or at the next scan, when the active set is full). */
     public void submitted(String id) {
         schedule(id, clock.instant(), false);
@@ -195,6 +200,8 @@ public final class Scheduler implements Closeable {
     public boolean hold(String id) throws IOException {
         return withMessage(id, m -> {
             spool.saveState(id, m.state().withHeld(true));
+            // Out of memory at once (its Due, now stale, is skipped): the active set counts what may be delivered.
+            scheduled.remove(id);
             EventLog.info("held", "queue", id);
         });
     }
