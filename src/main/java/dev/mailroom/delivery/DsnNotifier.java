@@ -119,6 +119,10 @@ public final class DsnNotifier implements Notifier {
         }
     }
 
+    /**
+     * Logged with {@code queue=} the original message explicitly: notices are also sent outside a delivery
+     * attempt's MDC (the operator's {@code queue bounce}, the offline queue command).
+     */
     private void queue(StoredMessage message, Dsn dsn) throws IOException {
         SpoolWriter w = spool.create(dsn.envelope(), null);
         try {

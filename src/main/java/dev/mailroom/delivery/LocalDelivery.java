@@ -105,7 +105,7 @@ public final class LocalDelivery implements DeliveryAgent {
                 throw ex;
             }
             w.commit();
-            EventLog.info("forwarded", "queue", message.id(), "new", w.id(), "rcpts", rs.size());
+            EventLog.info("forwarded", "new", w.id(), "rcpts", rs.size());
             return SmtpReply.of(250, "2.0.0", "Forwarded as " + w.id());
         } catch (IOException ex) {
             return SmtpReply.of(451, "4.3.0", "Cannot queue the forwarded copy: " + ex);

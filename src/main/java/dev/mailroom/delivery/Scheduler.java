@@ -110,6 +110,11 @@ public final class Scheduler implements Closeable {
         return scheduled.size();
     }
 
+    /** The messages on disk only, deferred to a later attempt or held, counted now (the metrics). */
+    public Spool.Backlog backlog() throws IOException {
+        return spool.backlog(scheduled::containsKey);
+    }
+
     /** A freshly committed message: deliver now (or at the next scan, when the active set is full). */
     public void submitted(String id) {
         schedule(id, clock.instant(), false);
@@ -195,6 +200,8 @@ public final class Scheduler implements Closeable {
     public boolean hold(String id) throws IOException {
         return withMessage(id, m -> {
             spool.saveState(id, m.state().withHeld(true));
+            // Out of memory at once (its Due, now stale, is skipped): the active set counts what may be delivered.
+            scheduled.remove(id);
             EventLog.info("held", "queue", id);
         });
     }
@@ -267,11 +274,16 @@ public final class Scheduler implements Closeable {
             if (!scheduled.remove(next.id, next.when)) {
                 continue; // rescheduled meanwhile (a flush): the other entry counts
             }
+            // Every line of the attempt carries queue=ID, also those logged deeper (the SMTP client, LMTP,
+            // DANE, MTA-STS, TLS-RPT, the notices), so one grep follows the message from DATA to delivery.
+            EventLog.queue(next.id);
             try {
                 withMessage(next.id, this::attempt);
             } catch (IOException | RuntimeException e) {
-                EventLog.warn("delivery-error", "queue", next.id, "error", e.toString());
+                EventLog.warn("delivery-error", "error", e.toString());
                 schedule(next.id, clock.instant().plus(backoff.initial()), false);
+            } finally {
+                EventLog.endQueue();
             }
         }
     }
@@ -309,13 +321,13 @@ public final class Scheduler implements Closeable {
                 if (a == null) {
                     continue; // the agent did not get to it: still pending, unchanged
                 }
-                log(id, message.envelope().recipients().get(i).mailbox().address(), e.getKey(), a);
+                log(message.envelope().recipients().get(i).mailbox().address(), e.getKey(), a);
                 observer.attempted(e.getKey(), a.outcome());
                 state = state.withRecipient(i, new RecipientState(a.outcome(), a.reply(), a.remoteMta(), now));
             }
         }
         Instant now = clock.instant();
-        state = expireIfTooOld(id, message, state, now);
+        state = expireIfTooOld(message, state, now);
         int attempts = state.attempts() + 1;
         // ±10 % jitter: messages deferred together (a destination down) do not all come back in the same second.
         Duration wait = backoff.after(attempts);
@@ -336,7 +348,7 @@ public final class Scheduler implements Closeable {
         schedule(id, state.nextAttempt(), false);
     }
 
-    private static void log(String id, String rcpt, Destination d, Attempt a) {
+    private static void log(String rcpt, Destination d, Attempt a) {
         String event = switch (a.outcome()) {
             case DELIVERED -> "delivered";
             case RELAYED, RELAYED_WITHOUT_DSN -> "relayed";
@@ -344,9 +356,9 @@ public final class Scheduler implements Closeable {
             case PENDING -> "deferred";
         };
         if (a.outcome() == Outcome.FAILED) {
-            EventLog.warn(event, "queue", id, "to", rcpt, "via", d.key(), "host", a.remoteMta(), "reply", a.reply());
+            EventLog.warn(event, "to", rcpt, "via", d.key(), "host", a.remoteMta(), "reply", a.reply());
         } else {
-            EventLog.info(event, "queue", id, "to", rcpt, "via", d.key(), "host", a.remoteMta(), "reply", a.reply());
+            EventLog.info(event, "to", rcpt, "via", d.key(), "host", a.remoteMta(), "reply", a.reply());
         }
     }
 
@@ -354,7 +366,7 @@ public final class Scheduler implements Closeable {
      * RFC 5321 section 4.5.4.1: a message that could not be delivered within the queue lifetime fails for good,
      * with the last transient reply as its diagnostic (RFC 3463 X.4.7: delivery time expired).
      */
-    private DeliveryState expireIfTooOld(String id, StoredMessage message, DeliveryState state, Instant now) {
+    private DeliveryState expireIfTooOld(StoredMessage message, DeliveryState state, Instant now) {
         if (state.finished() || !now.isAfter(message.created().plus(settings.lifetime()))) {
             return state;
         }
@@ -364,7 +376,7 @@ public final class Scheduler implements Closeable {
             SmtpReply expired = SmtpReply.of(554, expiredStatus(r.reply()), "Delivery time expired after "
                     + settings.lifetime().toHours() + " hours; last error: " + last);
             state = state.withRecipient(i, new RecipientState(Outcome.FAILED, expired, r.remoteMta(), now));
-            EventLog.warn("expired", "queue", id, "to", message.envelope().recipients().get(i).mailbox().address(),
+            EventLog.warn("expired", "to", message.envelope().recipients().get(i).mailbox().address(),
                     "last", last);
         }
         return state;

@@ -3,6 +3,7 @@ package dev.mailroom.metrics;
 import dev.mailroom.delivery.DeliveryObserver;
 import dev.mailroom.delivery.Destination;
 import dev.mailroom.queue.RecipientState.Outcome;
+import dev.mailroom.queue.Spool;
 import dev.mailroom.quota.QuotaKind;
 import dev.mailroom.quota.QuotaMetrics;
 import dev.mailroom.smtp.ConnectionGate;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
@@ -40,6 +42,7 @@ public final class Metrics implements SessionObserver, DeliveryObserver {
     private final Map<String, ConnectionGate> gates = new ConcurrentHashMap<>();
     private final Map<String, IntSupplier> sessions = new ConcurrentHashMap<>();
     private volatile IntSupplier activeQueue = () -> 0;
+    private volatile Callable<Spool.Backlog> backlog = () -> new Spool.Backlog(0, 0);
     private volatile QuotaMetrics quota = new QuotaMetrics();
 
     private final Counter accepted = Counter.builder().name("mailroom_messages_accepted")
@@ -77,8 +80,19 @@ public final class Metrics implements SessionObserver, DeliveryObserver {
                 .callback(cb -> sessions.forEach((listener, live) -> cb.call(live.getAsInt(), listener)))
                 .register(registry);
         GaugeWithCallback.builder().name("mailroom_queue_messages")
-                .help("Messages in the scheduler's memory (due soon or being delivered)").labelNames("state")
-                .callback(cb -> cb.call(activeQueue.getAsInt(), "active")).register(registry);
+                .help("Queued messages: active (in the scheduler's memory: due soon or being delivered), deferred "
+                        + "(on disk until a later attempt), held (by the operator)").labelNames("state")
+                .callback(cb -> {
+                    cb.call(activeQueue.getAsInt(), "active");
+                    Spool.Backlog b;
+                    try {
+                        b = backlog.call();
+                    } catch (Exception e) {
+                        return; // the spool cannot be listed now: /ready says so; the other metrics still count
+                    }
+                    cb.call(b.deferred(), "deferred");
+                    cb.call(b.held(), "held");
+                }).register(registry);
         CounterWithCallback.builder().name("mailroom_quota_refusals")
                 .help("Commands refused by an account's sending quota, by limit").labelNames("kind")
                 .callback(cb -> {
@@ -94,9 +108,13 @@ public final class Metrics implements SessionObserver, DeliveryObserver {
         sessions.put(name, activeSessions);
     }
 
-    /** Exports the active queue's size. */
-    public void queue(IntSupplier active) {
+    /**
+     * Exports the queue's size by state: {@code active} read from memory, the {@code backlog} on disk counted
+     * at each scrape (a listing and a stat per message; scrapes are rare).
+     */
+    public void queue(IntSupplier active, Callable<Spool.Backlog> backlog) {
         this.activeQueue = active;
+        this.backlog = backlog;
     }
 
     /** Exports the sending quotas' refusals. */

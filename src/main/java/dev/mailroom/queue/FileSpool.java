@@ -262,6 +262,38 @@ public final class FileSpool implements Spool {
         return out;
     }
 
+    /**
+     * Like {@link #due}, a listing and a stat per message, no file read: a held message's due time is
+     * {@link #HELD_UNTIL}, or as close to it as the file system goes. Scrapes come every few seconds at most, so even a large backlog is cheap enough to
+     * count anew each time, and the count cannot drift from what is on disk (operators hold messages with the
+     * server stopped too).
+     */
+    @Override
+    public Backlog backlog(Predicate<String> skip) throws IOException {
+        int deferred = 0;
+        int held = 0;
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(queue)) {
+            for (Path p : dir) {
+                String id = p.getFileName().toString();
+                if (!QueueIds.isValid(id) || skip.test(id)) {
+                    continue;
+                }
+                Instant when;
+                try {
+                    when = Files.getLastModifiedTime(queue.resolve(id + ".state")).toInstant();
+                } catch (NoSuchFileException e) {
+                    when = Instant.EPOCH; // never attempted, waiting for room in memory
+                }
+                if (when.isAfter(HELD_AFTER)) {
+                    held++;
+                } else {
+                    deferred++;
+                }
+            }
+        }
+        return new Backlog(deferred, held);
+    }
+
     @Override
     public StoredMessage read(String id) throws IOException {
         if (!QueueIds.isValid(id)) {
@@ -377,6 +409,11 @@ public final class FileSpool implements Spool {
 
     /** Far enough ahead to mean "not until released", and still a valid file time everywhere. */
     private static final Instant HELD_UNTIL = Instant.parse("9999-01-01T00:00:00Z");
+    /**
+     * A due time after this is {@link #HELD_UNTIL} as it was stored: the JDK sets file times in nanoseconds
+     * (up to 2262-04-11) and ext4 keeps them up to 2446, and no retry is ever scheduled a century ahead.
+     */
+    private static final Instant HELD_AFTER = Instant.parse("2200-01-01T00:00:00Z");
 
     @Override
     public void saveState(String id, DeliveryState state) throws IOException {

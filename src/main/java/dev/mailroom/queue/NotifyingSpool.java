@@ -60,6 +60,11 @@ public final class NotifyingSpool implements Spool {
     }
 
     @Override
+    public Backlog backlog(java.util.function.Predicate<String> skip) throws IOException {
+        return inner.backlog(skip);
+    }
+
+    @Override
     public void makeDue(String id, java.time.Instant when) throws IOException {
         inner.makeDue(id, when);
     }

@@ -31,6 +31,16 @@ public interface Spool {
     /** Moves a message's next attempt to {@code when} without rewriting its state (an operator's flush). */
     void makeDue(String id, Instant when) throws IOException;
 
+    /**
+     * How many committed messages, apart from those {@code skip} accepts (the scheduler's memory), are held by
+     * the operator and how many wait for a later attempt: for the metrics, counted now.
+     */
+    Backlog backlog(Predicate<String> skip) throws IOException;
+
+    /** @param deferred waiting on disk for their next attempt (or for room in the scheduler's memory) */
+    record Backlog(int deferred, int held) {
+    }
+
     /** A queued message and when its next attempt is due. */
     record Due(String id, Instant when) {
     }

@@ -1,5 +1,7 @@
 package dev.mailroom.queue;
 
+import dev.mailroom.envelope.Envelope;
+import dev.mailroom.log.EventLog;
 import java.io.IOException;
 
 /**
@@ -10,4 +12,18 @@ import java.io.IOException;
 public interface SpoolOpener {
     /** @param tlsOptional the header section says {@code TLS-Required: No} */
     SpoolWriter open(boolean tlsOptional) throws IOException;
+
+    /**
+     * Opens {@code envelope}'s file in {@code spool}, tagged when asked. From the moment a file exists the
+     * receiving session's log lines carry its queue id (see {@link EventLog#QUEUE}), so the message can be
+     * followed from its DATA on; a file opened again, tagged, replaces the id.
+     */
+    static SpoolOpener of(Spool spool, Envelope envelope, String authenticatedUser) {
+        return tlsOptional -> {
+            SpoolWriter writer = spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
+                    envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, authenticatedUser);
+            EventLog.queue(writer.id());
+            return writer;
+        };
+    }
 }

@@ -192,7 +192,7 @@ public final class MailroomServer implements Closeable {
             listeners.put(spec.name(), listener);
             metrics.listener(spec.name(), listener.connections(), listener::activeSessions);
         }
-        metrics.queue(scheduler::active);
+        metrics.queue(scheduler::active, scheduler::backlog);
         scheduler.observe(metrics);
         files.timeSyncs(metrics::spoolSynced);
         metrics.quota(quota.metrics());

@@ -90,7 +90,7 @@ final class AuthExchange {
                 }
             }
         } catch (CredentialStoreUnavailableException e) {
-            EventLog.warn("auth", "session", session.sessionId(), "mechanism", mechanismName, "result", "tempfail",
+            EventLog.warn("auth", "mechanism", mechanismName, "result", "tempfail",
                     "reason", e.getMessage());
             throw new SmtpException(454, "4.7.0", "Temporary authentication failure"); // AUTH-14
         }
@@ -98,7 +98,7 @@ final class AuthExchange {
 
     private void fail(String mechanism, String account, String reason) throws IOException {
         Duration delay = auth.failed(session, account, reason);
-        EventLog.warn("auth", "session", session.sessionId(), "client", SmtpSession.address(session.client()),
+        EventLog.warn("auth", "client", SmtpSession.address(session.client()),
                 "mechanism", mechanism, "user", account, "result", "failed", "reason", reason, "delay_ms", delay.toMillis());
         sleep(delay);
         SmtpReply invalid = SmtpReply.of(535, "5.7.8", "Authentication credentials invalid");

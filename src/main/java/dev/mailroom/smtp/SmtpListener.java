@@ -111,6 +111,8 @@ public final class SmtpListener implements Closeable {
             SmtpSession session = new SmtpSession(id, socket, settings, policy, auth, tls, refusal, observer);
             live.add(session);
             sessions.execute(() -> {
+                // Named after the session, so a thread dump (or a log event's thread) tells whose thread it is.
+                Thread.currentThread().setName("smtp-" + id);
                 try {
                     session.run();
                 } finally {

@@ -152,7 +152,8 @@ public final class SmtpSession implements SessionInfo, Runnable {
     @Override
     public void run() {
         InetSocketAddress client = client();
-        EventLog.info("connect", "session", id, "listener", settings.name(), "client", address(client));
+        EventLog.enterSession(id); // the thread is this session's alone: every line below carries its id
+        EventLog.info("connect", "listener", settings.name(), "client", address(client));
         try {
             socket.setTcpNoDelay(true);
             if (settings.tlsMode() == TlsMode.IMPLICIT) {
@@ -178,7 +179,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
         } catch (IOException | UncheckedIOException e) {
             if (!timedOut) { // a timeout was logged and answered by checkIdle
-                EventLog.info("disconnect", "session", id, "reason", e.getMessage());
+                EventLog.info("disconnect", "reason", e.getMessage());
             }
         } finally {
             abortTransaction();
@@ -187,7 +188,8 @@ public final class SmtpSession implements SessionInfo, Runnable {
             } catch (IOException ignored) {
                 // closing anyway
             }
-            EventLog.info("close", "session", id, "user", authUser);
+            EventLog.info("close", "user", authUser);
+            EventLog.leaveSession();
         }
     }
 
@@ -253,7 +255,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         }
         timedOut = true;
         closing = true;
-        EventLog.info("timeout", "session", id);
+        EventLog.info("timeout", "session", id); // on the watchdog thread, outside the session's MDC
         tryReply(SmtpReply.of(421, "4.4.2", settings.hostname() + " Idle timeout, closing connection"));
         try {
             tcp.close();
@@ -328,7 +330,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             SmtpReply r = e.reply();
             long dropped = r.code() >= 400 ? REJECT_LOG_BUDGET.take() : -1;
             if (dropped >= 0) { // RFC 6409 section 5.2: log rejections; section 9: but rate-limited
-                EventLog.info("reject", "session", id, "client", address(client()), "user", authUser,
+                EventLog.info("reject", "client", address(client()), "user", authUser,
                         "command", verb, "code", r.code(), "status", r.enhanced(), "reason", r.lines().getFirst(),
                         "suppressed", dropped > 0 ? dropped : null);
             }
@@ -422,6 +424,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
     }
 
     private void mail(String arg) throws IOException, SmtpException {
+        EventLog.endQueue(); // the previous message's lines end with the next MAIL
         if (heloName == null) {
             throw new SmtpException(503, "5.5.1", "Send EHLO first");
         }
@@ -520,7 +523,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
             }
             if (sink.error() != null) {
                 receiver.abort();
-                EventLog.warn("storage-error", "session", id, "error", sink.error().toString());
+                EventLog.warn("storage-error", "error", sink.error().toString());
                 throw StorageFailure.of(sink.error());
             }
             r = receiver.finish(size, longestLine);
@@ -528,7 +531,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         } finally {
             endTransaction(accepted);
         }
-        EventLog.info("accepted", "session", id, "user", authUser, "from", tx.envelope().reversePathText(),
+        EventLog.info("accepted", "user", authUser, "from", tx.envelope().reversePathText(),
                 "rcpts", tx.recipients.size(), "size", size, "reply", r);
         observer.messageAccepted(settings.name(), size);
         reply(r);
@@ -628,6 +631,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         if (!arg.isBlank()) {
             throw new SmtpException(501, "5.5.4", "QUIT takes no arguments");
         }
+        EventLog.endQueue();
         reply(SmtpReply.of(221, "2.0.0", settings.hostname() + " closing connection"));
         flush();
         closing = true;
@@ -657,7 +661,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         // CVE-2011-0411: whatever the client pipelined after STARTTLS was sent in the clear; drop it.
         int dropped = input.discardBuffered();
         if (dropped > 0) {
-            EventLog.warn("starttls-injection", "session", id, "client", address(client()), "discarded", dropped);
+            EventLog.warn("starttls-injection", "client", address(client()), "discarded", dropped);
         }
         startTls();
         // RFC 3207 section 4.2: the session starts anew.
@@ -679,7 +683,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         socket = ssl;
         tlsDescription = TlsInfo.describe(ssl.getSession());
         observer.tlsEstablished(settings.name(), ssl.getSession().getProtocol());
-        EventLog.info("tls", "session", id, "tls", tlsDescription);
+        EventLog.info("tls", "tls", tlsDescription);
         attachStreams();
     }
 
@@ -700,7 +704,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
     void authenticated(String user, String mechanism) {
         this.authUser = user;
         this.authMechanism = mechanism;
-        EventLog.info("auth", "session", id, "client", address(client()), "user", user, "mechanism", mechanism,
+        EventLog.info("auth", "client", address(client()), "user", user, "mechanism", mechanism,
                 "result", "ok");
     }
 
@@ -790,11 +794,17 @@ public final class SmtpSession implements SessionInfo, Runnable {
         }
     }
 
+    /**
+     * RSET, EHLO, STARTTLS or the end of the session: drop an unfinished transaction, and stop tagging lines
+     * with the queue id of the last message (set by the receiver when it opened the spool file, and kept after
+     * its 250 so the lines of that transaction's end carry it too).
+     */
     private void abortTransaction() {
         if (transaction != null) {
             transaction.abort();
             endTransaction(false);
         }
+        EventLog.endQueue();
     }
 
     /** The transaction is over (its receiver finished or aborted): forget it and tell the policy, once. */

@@ -100,7 +100,7 @@ public final class AccountQuotaPolicy implements MailPolicy {
         String freeAt = e.freeAt().truncatedTo(ChronoUnit.SECONDS).toString();
         long dropped = LOG_BUDGET.take();
         if (dropped >= 0) {
-            EventLog.info("quota", "session", session.sessionId(), "client", session.client().getAddress().getHostAddress(),
+            EventLog.info("quota", "client", session.client().getAddress().getHostAddress(),
                     "user", session.authenticatedUser(), "command", command, "limit", e.kind().key(), "max", e.limit(),
                     "free_at", freeAt, "suppressed", dropped > 0 ? dropped : null);
         }

@@ -120,8 +120,7 @@ public final class SubmissionPolicy implements MailPolicy {
     public MessageReceiver receive(SessionInfo session, Envelope envelope) throws SmtpException {
         // TLS-Required: No in the header section tags the envelope (RFC 8689 section 5): the receiver may create
         // the spool file again, tagged, once it has seen the header; the fix-ups take the final queue id.
-        SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
-                envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
+        SpoolOpener opener = SpoolOpener.of(spool, envelope, session.authenticatedUser());
         try {
             return new SubmissionReceiver(opener,
                     queueId -> new SubmissionFixups(settings, rights, qualification, session, envelope, queueId),

@@ -172,7 +172,7 @@ final class SubmissionReceiver implements MessageReceiver {
                 writer.prependHeader(signing.get().sign());
             }
         } catch (DkimException e) {
-            EventLog.warn("dkim-error", "queue", writer.id(), "domain", signing.map(MessageSigning::domain).orElse(null),
+            EventLog.warn("dkim-error", "domain", signing.map(MessageSigning::domain).orElse(null),
                     "reason", e.getMessage());
             throw new SmtpException(451, "4.3.0", "Message could not be signed; try again later");
         }
@@ -217,7 +217,7 @@ final class SubmissionReceiver implements MessageReceiver {
             abort();
             throw e;
         }
-        signing.ifPresent(s -> EventLog.info("dkim-signed", "queue", writer.id(), "domain", s.domain(),
+        signing.ifPresent(s -> EventLog.info("dkim-signed", "domain", s.domain(),
                 "selectors", String.join(",", s.selectors())));
         return SmtpReply.of(250, "2.0.0", "OK queued as " + writer.id());
     }

@@ -132,8 +132,7 @@ public final class TransferPolicy implements MailPolicy {
         ZonedDateTime arrival = ZonedDateTime.now();
         // TLS-Required: No in the header section tags the envelope (RFC 8689 section 5): the receiver may create
         // the spool file again, tagged, once it has seen the header.
-        SpoolOpener opener = tlsOptional -> spool.create(tlsOptional ? new Envelope(envelope.reversePath(),
-                envelope.parameters().withTlsOptional(), envelope.recipients()) : envelope, session.authenticatedUser());
+        SpoolOpener opener = SpoolOpener.of(spool, envelope, session.authenticatedUser());
         try {
             return new TransferReceiver(opener,
                     queueId -> ReceivedField.of(session, clientName, envelope, settings.hostname(), queueId, arrival),

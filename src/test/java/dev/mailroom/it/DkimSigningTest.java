@@ -210,7 +210,8 @@ class DkimSigningTest {
 
         String id = p.field("Received").replaceAll(".* id ([0-9A-Z]+).*", "$1");
         assertThat(LOG.list).extracting(ILoggingEvent::getFormattedMessage)
-                .contains("event=dkim-signed queue=" + id + " domain=example.com selectors=rsa2026,ed2026");
+                .anySatisfy(l -> assertThat(l).matches("event=dkim-signed session=\\S+ queue=" + id
+                        + " domain=example.com selectors=rsa2026,ed2026"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -53,22 +53,32 @@ public final class MailroomFixture implements AutoCloseable {
 
     /** A server whose smarthost is a port where nothing may listen (the fixture's own sink is unused). */
     public static MailroomFixture startWithRelayPort(Path dir, int relayPort) throws Exception {
-        return start(dir, SinkServer.SinkSettings.defaults(), "", "", "", relayPort);
+        return start(dir, SinkServer.SinkSettings.defaults(), "", "", "", relayPort, 1);
+    }
+
+    /**
+     * As above, retrying after {@code retrySeconds}: longer than the scheduler's scan interval (60 s), a
+     * deferred message waits on disk, out of the scheduler's memory.
+     */
+    public static MailroomFixture startWithRelayPort(Path dir, int relayPort, int retrySeconds, String extraToml)
+            throws Exception {
+        return start(dir, SinkServer.SinkSettings.defaults(), extraToml, "", "", relayPort, retrySeconds);
     }
 
     /** @param relayToml more keys for the [relay] table (tls, username, ...) */
     public static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml,
                                         String relayToml) throws Exception {
-        return start(dir, sinkSettings, extraToml, relayToml, "", -1);
+        return start(dir, sinkSettings, extraToml, relayToml, "", -1, 1);
     }
 
     /** @param authToml more keys for the [auth] table (throttle limits, ...) */
     public static MailroomFixture startWithAuth(Path dir, String authToml) throws Exception {
-        return start(dir, SinkServer.SinkSettings.defaults(), "", "", authToml, -1);
+        return start(dir, SinkServer.SinkSettings.defaults(), "", "", authToml, -1, 1);
     }
 
     private static MailroomFixture start(Path dir, SinkServer.SinkSettings sinkSettings, String extraToml,
-                                         String relayToml, String authToml, int relayPort) throws Exception {
+                                         String relayToml, String authToml, int relayPort, int retrySeconds)
+            throws Exception {
         SinkServer sink = SinkServer.start(sinkSettings);
         Path config = dir.resolve("mailroom.toml");
         String toml = """
@@ -104,9 +114,9 @@ public final class MailroomFixture implements AutoCloseable {
                 [relay]
                 host = "127.0.0.1"
                 port = %d
-                retry_initial_seconds = 1
-                retry_max_seconds = 2
-                """.formatted(relayPort > 0 ? relayPort : sink.port()) + relayToml
+                retry_initial_seconds = %d
+                retry_max_seconds = %d
+                """.formatted(relayPort > 0 ? relayPort : sink.port(), retrySeconds, Math.max(2, retrySeconds)) + relayToml
                 + "\n[auth]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n" + authToml + extraToml;
         Files.writeString(config, toml);
         UsersFile users = new UsersFile(dir.resolve("data/users"), new PasswordHasher(TEST_ARGON2));
