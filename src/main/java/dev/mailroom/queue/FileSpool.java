@@ -48,8 +48,8 @@ import java.util.stream.Stream;
  */
 public final class FileSpool implements Spool {
     private static final String MAGIC = "Mailroom-Spool: 1";
-    /** Enough spares for every session of a busy server to find one. */
-    private static final int SPARE_CAPACITY = 512;
+    /** Disk kept for spares: enough to absorb a burst's backlog of small messages (see {@link SpareFiles}). */
+    private static final long SPARE_CAPACITY_BYTES = 64L * 1024 * 1024;
     /**
      * The second line of every envelope: where the fields given to {@link SpoolWriter#prependHeader} are and how
      * long they are, as fixed-width numbers, so that the line is filled in place when they are known, after the
@@ -83,7 +83,7 @@ public final class FileSpool implements Spool {
     }
 
     public static FileSpool recover(Path root) throws IOException {
-        FileSpool spool = new FileSpool(root, SpareFiles.open(root.resolve("spare"), SPARE_CAPACITY));
+        FileSpool spool = new FileSpool(root, SpareFiles.open(root.resolve("spare"), SPARE_CAPACITY_BYTES));
         try (Stream<Path> left = Files.list(spool.incoming)) {
             for (Path p : left.toList()) {
                 Files.deleteIfExists(p);
@@ -450,7 +450,7 @@ public final class FileSpool implements Spool {
     public void remove(String id) throws IOException {
         Files.deleteIfExists(queue.resolve(id + ".state"));
         Path file = queue.resolve(id);
-        Path spare = null;
+        SpareFiles.Adopted spare = null;
         if (spares != null) {
             try {
                 spare = spares.adopt(file, id);
@@ -465,8 +465,8 @@ public final class FileSpool implements Spool {
             queueSync.sync();
         } catch (IOException e) {
             if (spare != null) {
-                spares.drop();
-                Files.deleteIfExists(spare);
+                spares.drop(spare);
+                Files.deleteIfExists(spare.path());
             }
             throw e;
         }
