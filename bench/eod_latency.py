@@ -4,7 +4,8 @@
   eod_latency.py CAPTURE.pcap SERVER_PORT    prints "count=N p50_ms=X p99_ms=Y max_ms=Z"
 
 Used by bench/compare-postfix.sh, because smtp-source reports no latency: tcpdump watches the loopback port of
-the server under test (only segments that carry data) while smtp-source drives it. smtp-source does not pipeline,
+the server under test while smtp-source drives it (keeping only the segments that end a message's data and the
+DATA replies, or any superset of data-carrying segments). smtp-source does not pipeline,
 so after the client's last data segment of a message (the one ending in CRLF.CRLF) the next segment the server
 sends on that connection is the DATA reply. The latency of a message is the time between the two; a reply counts
 when it says "queued as" (both Postfix's and Mailroom's 250 replies do), so refused messages are not counted.
