@@ -78,6 +78,7 @@ start_capture() { # port file
 stop_capture() { # file -> prints the kernel's drop count
   sleep 0.3
   kill -INT "$CAPTURE_PID" 2>/dev/null; wait "$CAPTURE_PID" 2>/dev/null || true
+  for _ in $(seq 1 40); do grep -q 'dropped by kernel' "$1.err" && break; sleep 0.05; done # its last words
   grep -o '[0-9]* packets dropped by kernel' "$1.err" | cut -d' ' -f1 || echo "?"
 }
 

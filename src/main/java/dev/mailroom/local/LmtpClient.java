@@ -57,6 +57,7 @@ public final class LmtpClient implements AutoCloseable {
     private final TimedChannel channel;
     private final ReplyReader reader;
     private final OutputStream out;
+    private final DotStuffer stuffer = new DotStuffer(); // its buffers serve every message of this connection
     private Capabilities capabilities;
     private boolean closed;
 
@@ -281,7 +282,7 @@ public final class LmtpClient implements AutoCloseable {
     private void streamData(MessageSource message) throws IOException {
         channel.timeout(settings.dataTimeout());
         try (InputStream in = message.open()) {
-            DotStuffer.Stats stats = DotStuffer.write(in, out);
+            DotStuffer.Stats stats = stuffer.write(in, out);
             out.flush();
             if (stats.strayLineBreaksFixed() > 0) {
                 log.warn("{}: message had {} bare CR/LF, sent as CRLF (RFC 5321 2.3.8)", target, stats.strayLineBreaksFixed());

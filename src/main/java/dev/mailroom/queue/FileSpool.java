@@ -27,6 +27,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -62,10 +64,17 @@ public final class FileSpool implements Spool {
     private final Path queue;
     private final GroupSync queueSync;
     private final SpareFiles spares; // null when opened for reading only
+    /**
+     * The ids whose {@code .state} file exists, so that removing a message delivered at its first attempt (no
+     * state ever saved: the common case) costs no unlink of a missing file, a lookup in a large directory.
+     * Null when opened for reading only: then every removal looks.
+     */
+    private final Set<String> withState;
     private volatile java.util.function.LongConsumer syncNanos = nanos -> { };
 
     private FileSpool(Path root, SpareFiles spares) throws IOException {
         this.spares = spares;
+        this.withState = spares == null ? null : ConcurrentHashMap.newKeySet();
         this.incoming = root.resolve("incoming");
         this.queue = root.resolve("queue");
         Files.createDirectories(incoming);
@@ -90,8 +99,13 @@ public final class FileSpool implements Spool {
             }
         }
         try (Stream<Path> left = Files.list(spool.queue)) {
-            for (Path p : left.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
-                Files.deleteIfExists(p);
+            for (Path p : left.toList()) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                } else if (name.endsWith(".state")) {
+                    spool.withState.add(name.substring(0, name.length() - ".state".length()));
+                }
             }
         }
         return spool;
@@ -434,6 +448,9 @@ public final class FileSpool implements Spool {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, queue.resolve(id + ".state"), StandardCopyOption.REPLACE_EXISTING);
         }
+        if (withState != null) {
+            withState.add(id);
+        }
         queueSync.sync();
     }
 
@@ -454,7 +471,9 @@ public final class FileSpool implements Spool {
 
     @Override
     public void remove(String id) throws IOException {
-        Files.deleteIfExists(queue.resolve(id + ".state"));
+        if (withState == null || withState.remove(id)) {
+            Files.deleteIfExists(queue.resolve(id + ".state"));
+        }
         Path file = queue.resolve(id);
         SpareFiles.Adopted spare = null;
         if (spares != null) {

@@ -122,6 +122,19 @@ class SpoolFilesTest {
     }
 
     @Test
+    void aStateSavedBeforeARestartIsRemovedWithItsMessageAfterIt() throws Exception {
+        FileSpool before = FileSpool.recover(dir);
+        SpoolWriter w = before.create(envelope(), null);
+        w.commit();
+        int n = before.read(w.id()).envelope().recipients().size();
+        Instant next = Instant.ofEpochMilli(1_800_000_000_000L);
+        before.saveState(w.id(), DeliveryState.fresh(next, n).withAttempt(1, next));
+        FileSpool after = FileSpool.recover(dir); // the next run learns which messages have a state file
+        after.remove(w.id());
+        assertThat(Files.list(dir.resolve("queue"))).isEmpty();
+    }
+
+    @Test
     void concurrentCommitsShareDirectorySyncsAndAllSucceed() throws Exception {
         FileSpool spool = FileSpool.recover(dir);
         List<Future<String>> ids = new ArrayList<>();

@@ -104,6 +104,7 @@ public final class SmtpClient implements Closeable {
     private ReplyReader reader;
     private WatchedOutputStream watched;
     private OutputStream out;
+    private final DotStuffer stuffer = new DotStuffer(); // its buffers serve every message of this connection
     private SmtpReply greeting;
     private Capabilities capabilities;
     private boolean tls;
@@ -403,7 +404,7 @@ public final class SmtpClient implements Closeable {
         DotStuffer.Stats stats;
         watched.timeout = settings.dataBlockTimeout();
         try (InputStream in = message.open()) {
-            stats = DotStuffer.write(in, out);
+            stats = stuffer.write(in, out);
             out.flush();
         } catch (IOException e) {
             // Half a message is on the wire and cannot be taken back (the server would take our next
