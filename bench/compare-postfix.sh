@@ -58,7 +58,7 @@ start_mailroom $MR_SUB $MR_TRUST $SINK_MR
 start_postfix $PF_PLAIN $PF_AUTH $SINK_PF
 log "Mailroom pid $MR_PID, Postfix master pid $PF_PID (default_process_limit $PF_PROCESS_LIMIT)"
 
-printf 'server\tsize\tsessions\trep\tok\tfailed\twall_s\tmsg_s\te2e_msg_s\tp50_ms\tp99_ms\tlatency_samples\tserver_cpu_s\tpeak_rss_mb\tpeak_pss_mb\tidle_pct\tcapture_dropped\n' >"$B/raw.tsv"
+printf 'server\tsize\tsessions\trep\tok\tfailed\twall_s\tmsg_s\te2e_msg_s\tp50_ms\tp99_ms\tlatency_samples\tserver_cpu_s\tpeak_rss_mb\tpeak_pss_mb\tidle_pct\tcapture_dropped\tclient_cpu_s\n' >"$B/raw.tsv"
 
 # Starts tcpdump on the loopback port and waits until it listens. It keeps only the two segments each message's
 # latency needs, so that capturing costs next to nothing (a full capture of every data segment took up to a
@@ -94,7 +94,7 @@ measure() { # server size sessions rep
   python3 "$here/procwatch.py" watch "$pid" "$out.mem" & local wpid=$!; pids+=($wpid)
   start_capture "$port" "$out.pcap"
   local t0 t1 t2=""; t0=$(date +%s.%N)
-  timeout $CLIENT_TIMEOUT smtp-source -M HELO -l $bytes -m $n -s $sessions -r 1 -f "$USER_NAME" \
+  /usr/bin/time -f '%U %S' -o "$out.time" timeout $CLIENT_TIMEOUT smtp-source -M HELO -l $bytes -m $n -s $sessions -r 1 -f "$USER_NAME" \
     -t rcpt@example.test 127.0.0.1:$port >"$out.out" 2>&1 || rc=$?
   t1=$(date +%s.%N)
   local got deadline=$(( $(date +%s) + DRAIN_TIMEOUT ))
@@ -116,6 +116,7 @@ measure() { # server size sessions rep
   local samples p50 p99
   samples=$(sed 's/.*count=\([0-9]*\).*/\1/' <<<"$lat"); p50=$(sed 's/.*p50_ms=\([0-9.na]*\).*/\1/' <<<"$lat")
   p99=$(sed 's/.*p99_ms=\([0-9.na]*\).*/\1/' <<<"$lat")
+  local ccpu; ccpu=$(awk '{printf "%.2f", $1 + $2}' "$out.time" 2>/dev/null || echo -)
   local row
   row=$(python3 - "$t0" "$t1" "${t2:-0}" "$ok" "$n" "$cpu0" "$cpu1" <<'PY'
 import sys
@@ -126,9 +127,9 @@ print("%.3f\t%.1f\t%s\t%.2f" % (wall, ok / wall, e2e, c1 - c0))
 PY
 )
   local wall msgs e2e scpu; IFS=$'\t' read -r wall msgs e2e scpu <<<"$row"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$size" "$sessions" "$rep" \
-    "$ok" "$failed" "$wall" "$msgs" "$e2e" "$p50" "$p99" "$samples" "$scpu" "$rss" "$pss" "$idle" "$dropped" >>"$B/raw.tsv"
-  log "$server $size s=$sessions rep=$rep: ok=$ok failed=$failed $msgs msg/s (e2e $e2e) p50/p99 $p50/$p99 ms ($samples replies, $dropped dropped), cpu ${scpu}s, rss/pss $rss/$pss MB, idle before $idle%"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$size" "$sessions" "$rep" \
+    "$ok" "$failed" "$wall" "$msgs" "$e2e" "$p50" "$p99" "$samples" "$scpu" "$rss" "$pss" "$idle" "$dropped" "$ccpu" >>"$B/raw.tsv"
+  log "$server $size s=$sessions rep=$rep: ok=$ok failed=$failed $msgs msg/s (e2e $e2e) p50/p99 $p50/$p99 ms ($samples replies, $dropped dropped), cpu ${scpu}s (client ${ccpu}s), rss/pss $rss/$pss MB, idle before $idle%"
   [ "$failed" = 0 ] || log "  failures: $(head -c 300 "$out.out" | tr '\n' ' ')"
 }
 

@@ -56,9 +56,9 @@ def ratio(mr, pf, key, invert=False):
     return s, r
 
 
-def cpu_per_msg(rows):
-    vals = [num(r["server_cpu_s"]) / int(r["ok"]) * 1000 for r in rows
-            if num(r["server_cpu_s"]) is not None and int(r["ok"]) > 0]
+def cpu_per_msg(rows, key="server_cpu_s"):
+    vals = [num(r[key]) / int(r["ok"]) * 1000 for r in rows
+            if num(r.get(key)) is not None and int(r["ok"]) > 0]
     return "%.1f" % statistics.median(vals) if vals else "–"
 
 
@@ -72,8 +72,8 @@ def main():
             order.append((r["size"], r["sessions"]))
     print("| size | sessions | Mailroom msg/s | Postfix msg/s | ratio M/P | Mailroom e2e msg/s | Postfix e2e msg/s "
           "| ratio e2e | p50 ms M / P | p99 ms M / P | peak memory MB: Mailroom RSS / Postfix RSS (PSS) "
-          "| server CPU ms/msg M / P | failed M / P |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| server CPU ms/msg M / P | smtp-source CPU ms/msg M / P | failed M / P |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     results = {}
     for size, sessions in order:
         mr, pf = groups.get(("mailroom", size, sessions), []), groups.get(("postfix", size, sessions), [])
@@ -82,12 +82,13 @@ def main():
         tput, tput_r = ratio(mr, pf, "msg_s")
         e2e, _ = ratio(mr, pf, "e2e_msg_s")
         results[(size, sessions)] = (tput_r, median(mr, "p99_ms"), median(pf, "p99_ms"))
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s (%s) | %s / %s | %d / %d |" % (
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s (%s) | %s / %s | %s / %s | %d / %d |" % (
             SIZE.get(size, size), sessions, cell(mr, "msg_s", "%.0f"), cell(pf, "msg_s", "%.0f"), tput,
             cell(mr, "e2e_msg_s", "%.0f"), cell(pf, "e2e_msg_s", "%.0f"), e2e,
             cell(mr, "p50_ms", "%.1f"), cell(pf, "p50_ms", "%.1f"), cell(mr, "p99_ms", "%.1f"),
             cell(pf, "p99_ms", "%.1f"), cell(mr, "peak_rss_mb", "%.0f"), cell(pf, "peak_rss_mb", "%.0f"),
             cell(pf, "peak_pss_mb", "%.0f"), cpu_per_msg(mr), cpu_per_msg(pf),
+            cpu_per_msg(mr, "client_cpu_s"), cpu_per_msg(pf, "client_cpu_s"),
             sum(int(r["failed"]) for r in mr), sum(int(r["failed"]) for r in pf)))
     dropped = sum(int(r["capture_dropped"]) for r in rows if r["capture_dropped"].isdigit())
     samples = min((int(r["latency_samples"]) for r in rows if r["latency_samples"].isdigit()), default=0)
