@@ -4,14 +4,14 @@
 # in one run: 1 KiB and 100 KiB messages, 1/10/50/200 concurrent sessions.
 #
 #   bench/setup.sh                       # once, as root: postfix (smtp-source, smtp-sink), tcpdump, ...
-#   bench/compare-postfix.sh             # the full matrix, REPS=3 repetitions (~30 min)
+#   bench/compare-postfix.sh             # the full matrix, REPS=3 repetitions (~12 min)
 #   REPS=1 SIZES=1k SESSIONS="50 200" bench/compare-postfix.sh   # a subset
 #   N_SCALE=0.2 bench/compare-postfix.sh # fewer messages per measurement (a quick look, not for the README)
 #
 # Per shape and repetition it measures messages per second (accepted / smtp-source's wall time), end to end
 # (until the sink has them all), p50/p99 of the DATA reply latency read off the wire (tcpdump on lo, see
 # eod_latency.py), peak memory (RSS of Mailroom's JVM; RSS and PSS summed over Postfix's processes) and the
-# server's CPU per message. The order alternates per repetition (Mailroom first, then Postfix first) so neither
+# server's and smtp-source's CPU per message. The order alternates per repetition (Mailroom first, then Postfix first) so neither
 # always runs on the warmer machine. Everything listens on 127.0.0.1 only and is stopped on exit.
 # Ports: Mailroom 12587 (STARTTLS, idle here) / 12588 (trusted, measured); Postfix 13587 (measured) / 13588;
 # smtp-sink 12025 (Mailroom's relay) / 12026 (Postfix's).
@@ -35,7 +35,7 @@ MR_SUB=12587; MR_TRUST=12588; PF_PLAIN=13587; PF_AUTH=13588; SINK_MR=12025; SINK
 CLIENT_TIMEOUT=600
 DRAIN_TIMEOUT=180
 
-# Messages per measurement: enough for some 10-30 s of Postfix's time per shape, so p99 rests on >= 200 replies.
+# Messages per measurement: 3 to 30 s of Postfix's time per shape, and p99 resting on at least 300 replies.
 messages() { # size sessions
   local n
   case "$1:$2" in
