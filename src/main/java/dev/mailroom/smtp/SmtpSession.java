@@ -178,10 +178,13 @@ public final class SmtpSession implements SessionInfo, Runnable {
                 }
             }
         } catch (IOException | UncheckedIOException e) {
-            if (!timedOut) { // a timeout was logged and answered by checkIdle
+            if (!timedOut) { // a timeout was answered by checkIdle, and is logged below
                 EventLog.info("disconnect", "reason", e.getMessage());
             }
         } finally {
+            if (timedOut) {
+                EventLog.info("timeout"); // before the transaction ends: a message's queue id is still on it
+            }
             abortTransaction();
             try {
                 socket.close();
@@ -255,7 +258,7 @@ public final class SmtpSession implements SessionInfo, Runnable {
         }
         timedOut = true;
         closing = true;
-        EventLog.info("timeout", "session", id); // on the watchdog thread, outside the session's MDC
+        // Logged by the session's own thread when the close ends it (run's finally): with its session and queue ids.
         tryReply(SmtpReply.of(421, "4.4.2", settings.hostname() + " Idle timeout, closing connection"));
         try {
             tcp.close();

@@ -3,6 +3,7 @@ package dev.mailroom.it;
 import static dev.mailroom.it.Wire.expect;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
 import dev.mailroom.sink.SinkServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Connection limits (SMTP-40) and the idle timeout (SMTP-36, shortened to one second). */
 class SessionLimitsTest {
@@ -69,6 +71,31 @@ class SessionLimitsTest {
             expect(c.read(), 421, "4.4.2");
             assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(800);
             assertThat(c.isClosedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void theTimeoutIsLoggedWithTheSessionAndTheQueueIdOfItsLastMessage() throws Exception {
+        LogCorrelationTest.Recorder log = new LogCorrelationTest.Recorder();
+        Logger events = (Logger) LoggerFactory.getLogger("mailroom.events");
+        log.start();
+        events.addAppender(log);
+        try (SmtpTestClient c = Wire.plainSession(mr.trusted())) {
+            expect(c.cmd("MAIL FROM:<a@example.com>"), 250, "2.1.0");
+            expect(c.cmd("RCPT TO:<b@remote.example>"), 250, "2.1.5");
+            SmtpTestClient.expect(c.cmd("DATA"), 354);
+            SmtpTestClient.Reply reply = c.cmd("From: a@example.com\r\nSubject: idle after\r\n\r\nbody\r\n.");
+            expect(reply, 250, "2.0.0");
+            String queueId = reply.first().substring(reply.first().lastIndexOf(' ') + 1).strip();
+            c.setTimeout(5000);
+            expect(c.read(), 421, "4.4.2"); // idle after the message, inside the session
+            String accepted = log.await(t -> t.startsWith("event=accepted ") && t.contains(" queue=" + queueId)).text();
+            String session = accepted.split(" ")[1]; // session=…, right after event=
+            assertThat(session).startsWith("session=");
+            assertThat(log.await(t -> t.startsWith("event=timeout " + session + " ")).text())
+                    .isEqualTo("event=timeout " + session + " queue=" + queueId);
+        } finally {
+            events.detachAppender(log);
         }
     }
 
