@@ -9,51 +9,12 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"; root="$(cd "$here/.." && pwd)"
 shape="${1:-auth-1}"; n="${2:-3000}"; sessions="${3:-50}"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-P=/tmp/bench-profile; rm -rf "$P"; mkdir -p "$P"
-pids=()
-cleanup() { set +e; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-trap cleanup EXIT; trap 'exit 130' INT TERM
-smtp-sink -u nobody -c 127.0.0.1:10035 1000 >"$P/sink.out" 2>&1 & pids+=($!)
-cat >"$P/mailroom.toml" <<TOML
-hostname = "mail.example.test"
-data_dir = "$P/data"
-[domains]
-default = "example.test"
-local = ["example.test"]
-[[listener]]
-name = "submission"
-listen = "127.0.0.1:10597"
-tls = "starttls"
-[[listener]]
-name = "trusted"
-listen = "127.0.0.1:10598"
-tls = "none"
-trusted_networks = ["127.0.0.0/8"]
-[auth]
-argon2_memory_kib = 19456
-argon2_iterations = 2
-argon2_parallelism = 1
-cache_ttl_seconds = 300
-[limits]
-max_connections_per_client = 1000
-max_connections = 5000
-# every load client is on loopback: limits high enough never to refuse, so their cost is still measured
-max_connection_rate_per_client = 1000000
-[quota]
-messages_per_hour = 1000000000
-messages_per_day = 1000000000
-recipients_per_day = 1000000000
-new_recipients_per_day = 1000000000
-[relay]
-host = "127.0.0.1"
-port = 10035
-tls = "none"
-concurrency = 20
-TOML
-echo bench-password | "$root/mailroom" user add sender@example.test --password-stdin --config "$P/mailroom.toml" >/dev/null
-"$JAVA_HOME/bin/java" -Xmx256m -jar "$root/target/mailroom.jar" run --config "$P/mailroom.toml" >"$P/mailroom.log" 2>&1 &
-pids+=($!); mr=$!
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/10597) 2>/dev/null && break; sleep 0.1; done
+P=/tmp/bench-profile; B=$P; MR_JAVA_OPTS="${MR_JAVA_OPTS:--Xmx256m}"
+. "$here/lib.sh"   # the same Mailroom set-up as run.sh and compare-postfix.sh
+bench_init
+start_sink 10035 profile
+start_mailroom 10597 10598 10035
+mr=$MR_PID
 gcc -O2 -pthread -o "$P/authload" "$here/authload.c" -lssl -lcrypto
 load() {
   case $shape in
