@@ -496,7 +496,12 @@ public final class FileSpool implements Spool {
             throw e;
         }
         if (spare != null) {
-            spares.offer(spare); // only now: the queue no longer names it, even after a crash
+            try {
+                spares.offer(spare); // only now: the queue no longer names it, even after a crash
+            } catch (IOException e) {
+                spares.drop(spare); // the message is gone from the queue all the same; only the spare is lost
+                Files.deleteIfExists(spare.path());
+            }
         }
     }
 

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The pool's byte budget: each file counts as the 4 KiB blocks it occupies, at least one. */
+/**
+ * The pool's two bounds: content kept whole counts as the 4 KiB blocks it occupies, up to the byte budget; files, up
+ * to as many as one block each would fill it with. A file whose content does not fit is kept empty.
+ */
 class SpareFilesTest {
     @TempDir
     Path dir;
@@ -17,14 +20,46 @@ class SpareFilesTest {
     }
 
     @Test
-    void smallFilesCountAsOneBlockEachUntilTheBudgetIsSpent() throws Exception {
+    void noMoreFilesAreKeptThanOneBlockEachWouldFillTheBudgetWith() throws Exception {
         SpareFiles spares = SpareFiles.open(dir.resolve("spare"), 3 * 4096);
         for (int i = 0; i < 3; i++) {
             assertThat(spares.adopt(file("m" + i, 100), "m" + i)).isNotNull();
         }
         Path fourth = file("m3", 100);
-        assertThat(spares.adopt(fourth, "m3")).isNull(); // over budget: the caller deletes it
+        assertThat(spares.adopt(fourth, "m3")).isNull(); // the pool has its most files: the caller deletes it
         assertThat(fourth).exists();
+    }
+
+    @Test
+    void aFileWhoseContentIsOverTheByteBudgetIsKeptEmpty() throws Exception {
+        SpareFiles spares = SpareFiles.open(dir.resolve("spare"), 2 * 4096);
+        spares.offer(spares.adopt(file("small", 100), "small"));
+        SpareFiles.Adopted big = spares.adopt(file("big", 5000), "big"); // two blocks, one is left
+        assertThat(big).isNotNull();
+        assertThat(big.empty()).isTrue();
+        assertThat(big.charge()).isZero();
+        // emptied only when offered: before the caller has synced the queue directory, a crash may bring the
+        // old name back, and it must still name the whole message
+        assertThat(Files.size(big.path())).isEqualTo(5000);
+        spares.offer(big);
+        assertThat(Files.size(big.path())).isZero();
+        assertThat(spares.adopt(file("third", 10), "third")).isNull();
+        assertThat(spares.take()).isEqualTo(dir.resolve("spare/small"));
+        assertThat(spares.take()).isEqualTo(big.path());
+    }
+
+    @Test
+    void aFileLargerThanTheLargestKeptIsKeptEmpty() throws Exception {
+        SpareFiles spares = SpareFiles.open(dir.resolve("spare"), 1024 * 1024);
+        SpareFiles.Adopted huge = spares.adopt(file("huge", (int) SpareFiles.MAX_SIZE + 1), "huge");
+        assertThat(huge.empty()).isTrue();
+        spares.offer(huge);
+        assertThat(Files.size(huge.path())).isZero();
+        SpareFiles.Adopted whole = spares.adopt(file("whole", 5000), "whole");
+        assertThat(whole.empty()).isFalse();
+        assertThat(whole.charge()).isEqualTo(2 * 4096);
+        spares.offer(whole);
+        assertThat(Files.size(whole.path())).isEqualTo(5000);
     }
 
     @Test
@@ -32,11 +67,12 @@ class SpareFilesTest {
         SpareFiles spares = SpareFiles.open(dir.resolve("spare"), 3 * 4096);
         SpareFiles.Adopted big = spares.adopt(file("big", 5000), "big"); // two blocks
         spares.offer(big);
-        assertThat(spares.adopt(file("a", 10), "a")).isNotNull();
-        assertThat(spares.adopt(file("b", 10), "b")).isNull();
+        assertThat(spares.adopt(file("a", 10), "a").empty()).isFalse();
+        assertThat(spares.adopt(file("b", 10), "b").empty()).isTrue(); // its block would be the fourth
         assertThat(spares.take()).isEqualTo(big.path());
-        assertThat(spares.adopt(file("c", 10), "c")).isNotNull();
-        assertThat(spares.take()).isNull(); // a and c were adopted, never offered
+        assertThat(spares.adopt(file("c", 10), "c").empty()).isFalse();
+        assertThat(spares.adopt(file("d", 10), "d")).isNull(); // a, b and c: three files
+        assertThat(spares.take()).isNull(); // a, b and c were adopted, never offered
     }
 
     @Test

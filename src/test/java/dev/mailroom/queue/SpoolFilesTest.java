@@ -240,12 +240,16 @@ class SpoolFilesTest {
     }
 
     @Test
-    void aBigMessagesFileIsDeletedNotKept() throws Exception {
+    void aBigMessagesFileIsKeptEmptyAndHoldsTheNextMessage() throws Exception {
         FileSpool spool = FileSpool.recover(dir);
         String big = commit(spool, "Subject: big\r\n\r\n" + "y".repeat((int) SpareFiles.MAX_SIZE) + "\r\n");
         spool.remove(big);
-        assertThat(spares()).isEmpty();
+        assertThat(spares()).hasSize(1);
+        assertThat(Files.size(spares().getFirst())).isZero();
         assertThat(Files.list(dir.resolve("queue"))).isEmpty();
+        String next = commit(spool, "Subject: small\r\n\r\nsmall\r\n");
+        assertThat(spares()).isEmpty();
+        assertThat(contentOf(spool, next)).isEqualTo("Subject: small\r\n\r\nsmall\r\n");
     }
 
     @Test
