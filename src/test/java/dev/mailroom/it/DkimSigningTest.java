@@ -209,7 +209,7 @@ class DkimSigningTest {
         assertThat(dns.queries("ed2026._domainkey.example.com.")).isNotEmpty();
 
         String id = p.field("Received").replaceAll(".* id ([0-9A-Z]+).*", "$1");
-        assertThat(LOG.list).extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(loggedLines())
                 .anySatisfy(l -> assertThat(l).matches("event=dkim-signed session=\\S+ queue=" + id
                         + " domain=example.com selectors=rsa2026,ed2026"));
     }
@@ -282,6 +282,16 @@ class DkimSigningTest {
         Verifiers.assertPass(r.data(), dns.port(), RSA, ED);
     }
 
+    /**
+     * The lines logged so far. Other test classes log into the same JVM meanwhile, so the list is copied under the
+     * appender's lock (AppenderBase.doAppend holds it while adding): iterating it directly was a race.
+     */
+    private static List<String> loggedLines() {
+        synchronized (LOG) {
+            return LOG.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
     @Test
     void aFromDomainWithoutKeysIsRelayedUnsigned() throws Exception {
         // alice may send as @alice.example, for which no key is configured
@@ -327,7 +337,7 @@ class DkimSigningTest {
                     .filter(f -> !f.endsWith(".state")).toList())
                     .allSatisfy(id -> assertThat(new String(Files.readAllBytes(simple.spoolQueue().resolve(id)),
                             StandardCharsets.ISO_8859_1)).doesNotContain(marker));
-            assertThat(LOG.list).extracting(ILoggingEvent::getFormattedMessage)
+            assertThat(loggedLines())
                     .anySatisfy(l -> assertThat(l).startsWith("event=dkim-error").contains("domain=example.com")
                             .contains(simpleEdKey.toString()).doesNotContain(keyMaterial));
         } finally {
