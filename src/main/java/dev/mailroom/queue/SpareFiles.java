@@ -53,22 +53,22 @@ final class SpareFiles {
         this.maxFiles = capacityBytes / BLOCK;
     }
 
-    /** Takes over the spares a previous run left (up to the bounds; the rest are deleted). */
+    /**
+     * Takes over the spares a previous run left, by the same rules as {@link #adopt}: whole while the bytes last,
+     * empty beyond them, deleted beyond the number of files (and anything not a regular file).
+     */
     static SpareFiles open(Path dir, long capacityBytes) throws IOException {
         Files.createDirectories(dir);
         SpareFiles spares = new SpareFiles(dir, capacityBytes);
         try (DirectoryStream<Path> found = Files.newDirectoryStream(dir)) {
             for (Path p : found) {
-                long size = Files.isRegularFile(p) ? Files.size(p) : Long.MAX_VALUE;
-                long charge = charge(size);
-                if (size <= MAX_SIZE && spares.reserve(spares.files, 1, spares.maxFiles)) {
-                    if (spares.reserve(spares.bytes, charge, capacityBytes)) {
-                        spares.ready.add(new Spare(p, charge));
-                        continue;
-                    }
-                    spares.files.decrementAndGet();
+                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        || !spares.reserve(spares.files, 1, spares.maxFiles)) {
+                    Files.deleteIfExists(p);
+                    continue;
                 }
-                Files.deleteIfExists(p);
+                Adopted kept = spares.keep(p, Files.size(p));
+                spares.offer(kept);
             }
         }
         return spares;
@@ -108,16 +108,20 @@ final class SpareFiles {
         if (!reserve(files, 1, maxFiles)) {
             return null;
         }
-        boolean whole = size <= MAX_SIZE && reserve(bytes, charge(size), capacityBytes);
-        long charge = whole ? charge(size) : 0;
-        Path spare = dir.resolve(id);
+        Adopted kept = keep(dir.resolve(id), size);
         try {
-            Files.move(file, spare, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(file, kept.path(), StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            release(charge);
+            release(kept.charge());
             throw e;
         }
-        return new Adopted(spare, charge, !whole);
+        return kept;
+    }
+
+    /** For a file counted already: whole when its content fits the bytes left, else to be emptied. */
+    private Adopted keep(Path path, long size) {
+        boolean whole = size <= MAX_SIZE && reserve(bytes, charge(size), capacityBytes);
+        return new Adopted(path, whole ? charge(size) : 0, !whole);
     }
 
     private void release(long charge) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,15 +77,27 @@ class SpareFilesTest {
     }
 
     @Test
-    void filesLeftByAnEarlierRunAreKeptUpToTheBudgetAndTheRestDeleted() throws Exception {
+    void aFileLeftByAnEarlierRunThatDoesNotFitWholeIsKeptEmpty() throws Exception {
+        Path spareDir = Files.createDirectories(dir.resolve("spare"));
+        Path huge = Files.write(spareDir.resolve("huge"), new byte[(int) SpareFiles.MAX_SIZE + 1]);
+        Path small = Files.write(spareDir.resolve("small"), new byte[10]);
+        SpareFiles spares = SpareFiles.open(spareDir, 2 * 4096);
+        assertThat(Files.size(huge)).isZero();
+        assertThat(Files.size(small)).isEqualTo(10);
+        assertThat(List.of(spares.take(), spares.take())).containsExactlyInAnyOrder(huge, small);
+        assertThat(spares.take()).isNull();
+    }
+
+    @Test
+    void filesLeftByAnEarlierRunBeyondTheNumberOfFilesAreDeleted() throws Exception {
         Path spareDir = Files.createDirectories(dir.resolve("spare"));
         for (int i = 0; i < 5; i++) {
             Files.write(spareDir.resolve("s" + i), new byte[10]);
         }
-        Files.write(spareDir.resolve("huge"), new byte[(int) SpareFiles.MAX_SIZE + 1]);
+        Files.createDirectory(spareDir.resolve("not-a-file"));
         SpareFiles spares = SpareFiles.open(spareDir, 2 * 4096);
         try (var left = Files.list(spareDir)) {
-            assertThat(left.count()).isEqualTo(2);
+            assertThat(left.toList()).hasSize(2).allSatisfy(p -> assertThat(p).isRegularFile());
         }
         assertThat(spares.take()).isNotNull();
         assertThat(spares.take()).isNotNull();
