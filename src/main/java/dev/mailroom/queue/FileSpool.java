@@ -262,12 +262,7 @@ public final class FileSpool implements Spool {
                 if (!QueueIds.isValid(id) || skip.test(id)) {
                     continue;
                 }
-                Instant when;
-                try {
-                    when = Files.getLastModifiedTime(queue.resolve(id + ".state")).toInstant();
-                } catch (NoSuchFileException e) {
-                    when = Instant.EPOCH; // never attempted: now
-                }
+                Instant when = dueTime(id);
                 if (when.isBefore(horizon)) {
                     out.add(new Due(id, when));
                 }
@@ -276,11 +271,20 @@ public final class FileSpool implements Spool {
         return out;
     }
 
+    /** The state file's modification time; a message without one has never been attempted and is due now. */
+    private Instant dueTime(String id) throws IOException {
+        try {
+            return Files.getLastModifiedTime(queue.resolve(id + ".state")).toInstant();
+        } catch (NoSuchFileException e) {
+            return Instant.EPOCH;
+        }
+    }
+
     /**
      * Like {@link #due}, a listing and a stat per message, no file read: a held message's due time is
-     * {@link #HELD_UNTIL}, or as close to it as the file system goes. Scrapes come every few seconds at most, so even a large backlog is cheap enough to
-     * count anew each time, and the count cannot drift from what is on disk (operators hold messages with the
-     * server stopped too).
+     * {@link #HELD_UNTIL}, or as close to it as the file system goes. Scrapes come every few seconds at most, so
+     * even a large backlog is cheap enough to count anew each time, and the count cannot drift from what is on
+     * disk (operators hold messages with the server stopped too).
      */
     @Override
     public Backlog backlog(Predicate<String> skip) throws IOException {
@@ -292,13 +296,7 @@ public final class FileSpool implements Spool {
                 if (!QueueIds.isValid(id) || skip.test(id)) {
                     continue;
                 }
-                Instant when;
-                try {
-                    when = Files.getLastModifiedTime(queue.resolve(id + ".state")).toInstant();
-                } catch (NoSuchFileException e) {
-                    when = Instant.EPOCH; // never attempted, waiting for room in memory
-                }
-                if (when.isAfter(HELD_AFTER)) {
+                if (dueTime(id).isAfter(HELD_AFTER)) {
                     held++;
                 } else {
                     deferred++;
@@ -490,8 +488,7 @@ public final class FileSpool implements Spool {
             queueSync.sync();
         } catch (IOException e) {
             if (spare != null) {
-                spares.drop(spare);
-                Files.deleteIfExists(spare.path());
+                discard(spare);
             }
             throw e;
         }
@@ -499,10 +496,14 @@ public final class FileSpool implements Spool {
             try {
                 spares.offer(spare); // only now: the queue no longer names it, even after a crash
             } catch (IOException e) {
-                spares.drop(spare); // the message is gone from the queue all the same; only the spare is lost
-                Files.deleteIfExists(spare.path());
+                discard(spare); // the message is gone from the queue all the same; only the spare is lost
             }
         }
+    }
+
+    private void discard(SpareFiles.Adopted spare) throws IOException {
+        spares.drop(spare);
+        Files.deleteIfExists(spare.path());
     }
 
     // ---- the envelope header of a spool file ----
